@@ -1,0 +1,41 @@
+from django.utils.translation import gettext_lazy as _
+
+from exports.registry import Exporter, register
+from sctic import access
+
+from .filters import ApplicationFilter
+from .models import IntentApplication
+from .selectors import list_queryset
+
+
+def _rows(user, params):
+    return list_queryset(ApplicationFilter(params, queryset=access.visible(IntentApplication, user)).qs)
+
+
+register(
+    Exporter(
+        kind="applications",
+        title=_("Intent applications"),
+        queryset=_rows,
+        columns=[
+            (_("Reference"), lambda a: a.reference),
+            (_("Proposed center name"), lambda a: a.proposed_name),
+            (_("Lead unit"), lambda a: a.lead_unit.name),
+            (_("Region"), lambda a: a.lead_unit.get_region_display()),
+            (_("Technology field"), lambda a: a.get_technology_field_display()),
+            (_("Supervisor"), lambda a: a.supervisor.name),
+            (_("State"), lambda a: a.get_state_display()),
+            (
+                _("Provincial engineering research center (Art. 5.2)"),
+                lambda a: _("Yes") if a.is_engineering_center else "",
+            ),
+            (_("Submitted"), lambda a: a.submitted_at),
+            (_("Recommendation rank"), lambda a: getattr(getattr(a, "recommendation", None), "rank", None)),
+            (
+                _("Expert opinions"),
+                lambda a: f"{a.reviews_submitted}/{a.reviews_assigned}" if a.reviews_assigned else "",
+            ),
+            (_("Decided"), lambda a: a.decided_at),
+        ],
+    )
+)

@@ -1,0 +1,231 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.forms import inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.credit_code import normalize
+from accounts.models import Organization
+from sctic.forms import TransitionCommentForm
+
+from .models import CoBuilder, ExpertReview, IntentApplication, Recommendation
+from .selectors import consultation_candidates, next_free_rank
+
+MAIN_FIELDS = [
+    "proposed_name",
+    "technology_field",
+    "supervisor",
+    "summary",
+    "is_engineering_center",
+    "engineering_center_name",
+    "strategic_fit",
+    "lead_unit_strength",
+    "collaboration",
+    "technology_goals",
+    "bottleneck_technologies",
+    "strength_technologies",
+    "short_term_goals",
+    "mid_term_goals",
+    "long_term_goals",
+    "talent_team",
+    "director_name",
+    "director_title",
+    "director_profile",
+    "director_full_time",
+    "contact_person",
+    "contact_phone",
+]
+
+# Sections of the form as shown to the applicant, after Art. 9.
+SECTIONS = [
+    (
+        _("The center"),
+        [
+            "proposed_name",
+            "technology_field",
+            "supervisor",
+            "summary",
+            "is_engineering_center",
+            "engineering_center_name",
+        ],
+    ),
+    (_("Art. 9.1 Strategic fit"), ["strategic_fit"]),
+    (_("Art. 9.2 Lead unit and co-builders"), ["lead_unit_strength", "collaboration"]),
+    (
+        _("Art. 9.3 Technology goals"),
+        [
+            "technology_goals",
+            "bottleneck_technologies",
+            "strength_technologies",
+            "short_term_goals",
+            "mid_term_goals",
+            "long_term_goals",
+        ],
+    ),
+    (
+        _("Art. 9.4 Talent team and director (Art. 12)"),
+        ["talent_team", "director_name", "director_title", "director_profile", "director_full_time"],
+    ),
+    (_("Contact"), ["contact_person", "contact_phone"]),
+]
+
+
+def _textareas(fields, rows=4):
+    return {name: forms.Textarea(attrs={"rows": rows}) for name in fields}
+
+
+class ApplicationForm(forms.ModelForm):
+    class Meta:
+        model = IntentApplication
+        fields = MAIN_FIELDS
+        widgets = _textareas(
+            [
+                "summary",
+                "strategic_fit",
+                "lead_unit_strength",
+                "collaboration",
+                "technology_goals",
+                "bottleneck_technologies",
+                "strength_technologies",
+                "short_term_goals",
+                "mid_term_goals",
+                "long_term_goals",
+                "talent_team",
+                "director_profile",
+            ]
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supervisor"].queryset = Organization.objects.filter(
+            kind__in=Organization.SUPERVISOR_KINDS
+        ).order_by("kind", "region", "name")
+        self.fields["proposed_name"].widget.attrs["placeholder"] = "四川省…技术创新中心"
+
+    def sections(self):
+        return [(title, [self[name] for name in names]) for title, names in SECTIONS]
+
+
+class CoBuilderForm(forms.ModelForm):
+    class Meta:
+        model = CoBuilder
+        fields = ["name", "kind", "credit_code", "role"]
+
+    def clean_credit_code(self):
+        return normalize(self.cleaned_data.get("credit_code", ""))
+
+
+CoBuilderFormSet = inlineformset_factory(
+    IntentApplication, CoBuilder, form=CoBuilderForm, extra=1, can_delete=True, max_num=30, validate_max=True
+)
+
+
+class CultivationForm(forms.ModelForm):
+    """Art. 10.2 deliverables, prepared by the lead unit while in cultivation."""
+
+    class Meta:
+        model = IntentApplication
+        fields = ["board_prepared", "board_summary", "legal_entity_name", "legal_entity_credit_code"]
+        widgets = _textareas(["board_summary"])
+
+    def clean_legal_entity_credit_code(self):
+        return normalize(self.cleaned_data.get("legal_entity_credit_code", ""))
+
+
+class RecommendForm(TransitionCommentForm):
+    """Art. 10.2: the supervisor's opinion and rank."""
+
+    opinion = forms.CharField(
+        label=_("Recommendation opinion"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
+    )
+    rank = forms.IntegerField(label=_("Rank among this year's recommendations"), min_value=1, max_value=999)
+    field_order = ["opinion", "rank", "comment"]
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        self.fields["comment"].widget = forms.HiddenInput()
+        if obj is not None and not self.is_bound:
+            previous = Recommendation.objects.filter(application=obj).first()
+            rank = previous.rank if previous else next_free_rank(obj.supervisor_id, timezone.localdate().year)
+            self.initial.setdefault("opinion", previous.opinion if previous else "")
+            self.initial.setdefault("rank", rank)
+
+
+class ExpertChoiceWidget(forms.CheckboxSelectMultiple):
+    """Experts with a conflict of interest are listed, greyed out, with the reason."""
+
+    option_template_name = "applications/_expert_option.html"
+
+    def __init__(self, *args, conflicts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflicts = conflicts or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        key = getattr(value, "value", value)
+        reason = self.conflicts.get(str(key))
+        if reason:
+            option["attrs"]["disabled"] = True
+            option["conflict"] = reason
+        return option
+
+
+class StartReviewForm(TransitionCommentForm):
+    """Art. 10.3: choose the experts of the consultation."""
+
+    experts = forms.ModelMultipleChoiceField(
+        label=_("Experts"), queryset=get_user_model().objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    field_order = ["experts", "comment"]
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        minimum = settings.SCTIC["CONSULTATION_MIN_EXPERTS"]
+        self.fields["experts"].help_text = _(
+            "At least %(count)d. Experts who work for the lead unit, the supervisor or a co-builder cannot be chosen."
+        ) % {"count": minimum}
+        if obj is not None:
+            self.candidates = consultation_candidates(obj)
+            pool = [c.user.pk for c in self.candidates]
+            conflicts = {str(c.user.pk): c.conflict for c in self.candidates if c.conflict}
+            field = self.fields["experts"]
+            field.queryset = get_user_model().objects.filter(
+                pk__in=[pk for pk in pool if str(pk) not in conflicts]
+            )
+            labels = {c.user.pk: self._label(c) for c in self.candidates}
+            field.choices = [(c.user.pk, labels[c.user.pk]) for c in self.candidates]
+            field.widget = ExpertChoiceWidget(conflicts=conflicts, choices=field.choices)
+
+    @staticmethod
+    def _label(candidate):
+        user = candidate.user
+        profile = user.expert_profile
+        parts = [
+            str(user),
+            profile.professional_title,
+            getattr(user.organization, "name", ""),
+            profile.get_field_display(),
+        ]
+        return " · ".join(p for p in parts if p)
+
+    def transition_data(self):
+        return {"experts": list(self.cleaned_data["experts"])}
+
+
+class ExpertReviewForm(forms.ModelForm):
+    class Meta:
+        model = ExpertReview
+        fields = ["no_conflict_declared", "score", "verdict", "opinion"]
+        widgets = {"opinion": forms.Textarea(attrs={"rows": 6}), "verdict": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("score", "verdict", "opinion"):
+            self.fields[name].required = True
+        self.fields["no_conflict_declared"].required = True
+        self.fields["no_conflict_declared"].error_messages["required"] = _(
+            "Please declare that you have no conflict of interest before giving your opinion."
+        )
+        self.fields["verdict"].choices = ExpertReview.Verdict.choices
+        self.fields["score"].widget.attrs.update({"min": 0, "max": 100})

@@ -1,0 +1,165 @@
+"""What happens around the application transitions (the transitions themselves only set fields).
+
+Every handler runs inside ``sctic.workflow.perform``'s transaction; a ValidationError raised here
+undoes the whole transition.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm
+
+from accounts.models import Organization
+from accounts.roles import Role
+from accounts.selectors import members, role_members
+from centers.services import center_create_from_application
+from notifications.services import notify, notify_transition
+from sctic import workflow
+
+from .access import REVIEW_PERMISSION
+from .models import ExpertReview, IntentApplication, Recommendation
+from .selectors import consultation_candidates
+
+MESSAGE_RANK_TAKEN = _(
+    "Rank %(rank)d is already given to “%(other)s” among your recommendations of %(year)d. Choose another rank."
+)
+MESSAGE_TOO_FEW_EXPERTS = _("Art. 10.3: assign at least %(count)d experts for the consultation.")
+MESSAGE_CONFLICT = _("%(expert)s cannot be assigned: %(reason)s.")
+MESSAGE_NOT_EXPERT = _("%(user)s is not in the expert pool.")
+MESSAGE_REVIEW_CLOSED = _(
+    "The consultation on this application is closed; your opinion can no longer be changed."
+)
+MESSAGE_REVIEW_DONE = _("You have already submitted your opinion.")
+MESSAGE_DECLARE = _("Please declare that you have no conflict of interest before giving your opinion.")
+
+A = IntentApplication
+
+
+@workflow.on(A, "recommend")
+def record_recommendation(app, *, actor, opinion, rank, **_ignored):
+    """Art. 10.2: the supervisor's opinion and its rank among this year's recommendations."""
+    year = timezone.localdate().year
+    # Serialize rank allocation per supervisor: two colleagues recommending at once cannot take the same rank.
+    Organization.objects.select_for_update().get(pk=app.supervisor_id)
+    taken = (
+        Recommendation.objects.filter(supervisor_id=app.supervisor_id, year=year, rank=rank)
+        .exclude(application=app)
+        .exclude(application__state__in=[A.State.CULTIVATING, A.State.WITHDRAWN, A.State.DECLINED])
+        .select_related("application")
+        .first()
+    )
+    if taken:
+        raise ValidationError(
+            {"rank": MESSAGE_RANK_TAKEN % {"rank": rank, "other": taken.application, "year": year}}
+        )
+    Recommendation.objects.update_or_create(
+        application=app,
+        defaults={
+            "supervisor_id": app.supervisor_id,
+            "opinion": opinion,
+            "rank": rank,
+            "year": year,
+            "recommended_by": actor,
+            "recommended_at": timezone.now(),
+        },
+    )
+
+
+@workflow.on(A, "start_review")
+def assign_experts(app, *, actor, experts, **_ignored):
+    """Art. 10.3: the experts of the consultation; nobody from a party to the application."""
+    minimum = settings.SCTIC["CONSULTATION_MIN_EXPERTS"]
+    experts = list(dict.fromkeys(experts))
+    if len(experts) < minimum:
+        raise ValidationError({"experts": MESSAGE_TOO_FEW_EXPERTS % {"count": minimum}})
+    allowed = {c.user.pk: c for c in consultation_candidates(app)}
+    errors = []
+    for user in experts:
+        candidate = allowed.get(user.pk)
+        if candidate is None:
+            errors.append(MESSAGE_NOT_EXPERT % {"user": user})
+        elif candidate.conflict:
+            errors.append(MESSAGE_CONFLICT % {"expert": user, "reason": candidate.conflict})
+    if errors:
+        raise ValidationError({"experts": errors})
+    for user in experts:
+        ExpertReview.objects.get_or_create(application=app, expert=user, defaults={"assigned_by": actor})
+        assign_perm(REVIEW_PERMISSION, user, app)
+    notify(
+        experts,
+        subject=_("Expert consultation: %(name)s") % {"name": app},
+        body=_(
+            "You have been asked to give an expert opinion on the intent application “%(name)s” (Art. 10.3). "
+            "Please declare any conflict of interest first."
+        )
+        % {"name": app},
+        obj=app,
+        url=app.get_absolute_url(),
+    )
+
+
+@workflow.on(A, "approve")
+def create_center(app, **_ignored):
+    """Art. 10.3: approval creates the center and its first three-year cycle (Art. 11.5)."""
+    center_create_from_application(app)
+
+
+def recipients(app, transition: str, source: str):
+    """Who hears of a transition: the parties on the other side of it."""
+    lead = members(app.lead_unit_id, Role.APPLICANT)
+    supervisor = members(app.supervisor_id, Role.SUPERVISOR)
+    department = role_members(Role.DEPARTMENT)
+    if transition == "submit":
+        return supervisor
+    if transition == "withdraw":
+        return supervisor if source != A.State.DRAFT else []
+    if transition == "recommend":
+        return [*department, *lead]
+    if transition in ("start_review", "approve", "reject") or source == A.State.RECOMMENDED:
+        return [*lead, *supervisor]
+    return lead
+
+
+@workflow.on(A, "*")
+def tell_parties(app, *, actor, comment, transition, source, **_ignored):
+    notify_transition(
+        app,
+        transition=transition,
+        actor=actor,
+        comment=comment,
+        recipients=recipients(app, transition, source),
+    )
+
+
+def expert_review_submit(
+    review: ExpertReview, *, actor, no_conflict_declared: bool, score: int, verdict: str, opinion: str
+) -> ExpertReview:
+    """Art. 10.3: an assigned expert gives a final opinion, once, while the consultation is open."""
+    with transaction.atomic():
+        locked = ExpertReview.objects.select_for_update().select_related("application").get(pk=review.pk)
+        if locked.expert_id != actor.pk:
+            raise ValidationError(MESSAGE_REVIEW_CLOSED)
+        if locked.application.state != A.State.UNDER_REVIEW:
+            raise ValidationError(MESSAGE_REVIEW_CLOSED)
+        if locked.submitted_at is not None:
+            raise ValidationError(MESSAGE_REVIEW_DONE)
+        if not no_conflict_declared:
+            raise ValidationError({"no_conflict_declared": MESSAGE_DECLARE})
+        locked.no_conflict_declared = True
+        locked.score = score
+        locked.verdict = verdict
+        locked.opinion = opinion
+        locked.submitted_at = timezone.now()
+        locked.save()
+        if locked.application.missing_opinions() == 0:
+            notify(
+                role_members(Role.DEPARTMENT),
+                subject=_("All expert opinions are in: %(name)s") % {"name": locked.application},
+                body=_("Every assigned expert has given an opinion on “%(name)s”. It can now be decided.")
+                % {"name": locked.application},
+                obj=locked.application,
+                url=locked.application.get_absolute_url(),
+            )
+    return locked

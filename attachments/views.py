@@ -1,0 +1,47 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sctic import access
+
+from .models import Attachment
+from .services import attachment_delete
+
+
+def _get_attachment_or_404(user, pk) -> tuple[Attachment, object]:
+    attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
+    owner = (
+        access.visible(attachment.content_type.model_class(), user).filter(pk=attachment.object_id).first()
+    )
+    if owner is None:
+        raise Http404
+    return attachment, owner
+
+
+@login_required
+def download(request, pk):
+    attachment, _owner = _get_attachment_or_404(request.user, pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    response["Content-Type"] = attachment.mime_type
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def delete(request, pk):
+    attachment, owner = _get_attachment_or_404(request.user, pk)
+    if not access.can_change(request.user, owner):
+        messages.error(request, _("You cannot remove files from this record now."))
+    else:
+        attachment_delete(attachment)
+        messages.success(request, _("“%(name)s” was removed.") % {"name": attachment.original_name})
+    return redirect(owner.get_absolute_url())

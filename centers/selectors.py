@@ -1,0 +1,16 @@
+from django.db.models import OuterRef, Subquery
+
+from .models import CenterCycle
+
+
+def list_queryset(qs):
+    current = CenterCycle.objects.filter(center=OuterRef("pk"), closed_on__isnull=True)
+    return (
+        qs.select_related("lead_unit", "supervisor")
+        .annotate(
+            cycle_number=Subquery(current.values("number")[:1]),
+            cycle_start=Subquery(current.values("start_date")[:1]),
+            cycle_end=Subquery(current.values("end_date")[:1]),
+        )
+        .order_by("name")
+    )

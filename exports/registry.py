@@ -1,0 +1,33 @@
+"""Excel exports of list pages. Each list registers what it exports; the file is built by a
+Celery task from the same filters and the same access scope as the page the user looked at."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import QueryDict
+
+
+@dataclass(frozen=True)
+class Exporter:
+    kind: str
+    title: Any  # lazy string, used for the sheet and file name
+    queryset: Callable[..., Any]  # queryset(user, params: QueryDict) -> filtered, access-scoped rows
+    columns: list[tuple[Any, Callable[[Any], Any]]]  # (header, value(row))
+
+
+_exporters: dict[str, Exporter] = {}
+
+
+def register(exporter: Exporter) -> None:
+    _exporters[exporter.kind] = exporter
+
+
+def get(kind: str) -> Exporter | None:
+    return _exporters.get(kind)
+
+
+def rows(exporter: Exporter, user, params: str):
+    return exporter.queryset(user, QueryDict(params))

@@ -1,0 +1,76 @@
+import io
+import logging
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from sctic.tasks import enqueue
+
+from . import registry
+from .models import Export
+
+logger = logging.getLogger(__name__)
+
+
+def export_request(*, user, kind: str, params: str) -> Export:
+    export = Export.objects.create(user=user, kind=kind, params=params[:1000])
+    from .tasks import build_export
+
+    enqueue(build_export, export.pk)
+    return export
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, (int, float, str)) or hasattr(value, "isoformat"):
+        return value
+    return str(value)
+
+
+def workbook_bytes(exporter, queryset) -> tuple[bytes, int]:
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = str(exporter.title)[:31]
+    ws.append([str(header) for header, _value in exporter.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    count = 0
+    for row in queryset.iterator(chunk_size=500):
+        ws.append([_cell(value(row)) for _header, value in exporter.columns])
+        count += 1
+    for index, (header, _value) in enumerate(exporter.columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = max(12, min(50, len(str(header)) * 2 + 4))
+    ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue(), count
+
+
+def export_build(export_id: int) -> Export | None:
+    export = Export.objects.select_related("user").filter(pk=export_id).first()
+    if export is None or export.status == Export.Status.DONE:
+        return export
+    exporter = registry.get(export.kind)
+    try:
+        if exporter is None:
+            raise LookupError(f"unknown export {export.kind!r}")
+        content, count = workbook_bytes(exporter, registry.rows(exporter, export.user, export.params))
+    except Exception as exc:
+        logger.exception("Export %s failed", export.pk)
+        Export.objects.filter(pk=export.pk).update(
+            status=Export.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    export.file.save(f"{export.kind}-{stamp}.xlsx", ContentFile(content), save=False)
+    export.row_count = count
+    export.status = Export.Status.DONE
+    export.finished_at = timezone.now()
+    export.save(update_fields=["file", "row_count", "status", "finished_at"])
+    return export

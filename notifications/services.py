@@ -1,0 +1,114 @@
+"""Writing notifications (outbox rows) and delivering their e-mail."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from sctic.tasks import enqueue
+
+from .models import Message
+
+logger = logging.getLogger(__name__)
+MAX_EMAIL_ATTEMPTS = 8
+
+
+def notify(recipients: Iterable, *, subject: str, body: str, obj=None, url: str = "") -> list[Message]:
+    """Write one message per distinct active recipient and queue their e-mails after commit."""
+    seen, rows = set(), []
+    ct = ContentType.objects.get_for_model(obj) if obj is not None else None
+    for user in recipients:
+        if user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        rows.append(
+            Message(
+                recipient=user,
+                subject=str(subject)[:200],
+                body=str(body),
+                url=url,
+                content_type=ct,
+                object_id=obj.pk if obj is not None else None,
+            )
+        )
+    messages = Message.objects.bulk_create(rows)
+    if messages:
+        from .tasks import deliver_messages
+
+        enqueue(deliver_messages, [m.pk for m in messages])
+    return messages
+
+
+def make_email(message: Message) -> tuple[str, str]:
+    """Subject and text of the e-mail for ``message`` (templates in notifications/email/)."""
+    context = {"message": message, "site_url": settings.SITE_URL}
+    subject = render_to_string("notifications/email/subject.txt", context).strip()
+    text = render_to_string("notifications/email/body.txt", context)
+    return " ".join(subject.split()), text
+
+
+def deliver(message_id: int) -> bool:
+    """Send one message's e-mail unless it was sent already. Returns True when sent now."""
+    message = Message.objects.select_related("recipient").filter(pk=message_id).first()
+    if message is None or not message.email_pending:
+        return False
+    subject, text = make_email(message)
+    try:
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [message.recipient.email])
+    except Exception as exc:  # SMTP and socket errors: recorded, retried by the sweep
+        Message.objects.filter(pk=message.pk).update(
+            email_attempts=message.email_attempts + 1, email_error=str(exc)[:1000]
+        )
+        raise
+    Message.objects.filter(pk=message.pk, email_sent_at__isnull=True).update(
+        email_sent_at=timezone.now(), email_attempts=message.email_attempts + 1, email_error=""
+    )
+    return True
+
+
+def pending_email_ids(older_than: timedelta = timedelta(minutes=2)) -> list[int]:
+    """E-mails still unsent after ``older_than`` (the broker or the mail server was down)."""
+    return list(
+        Message.objects.filter(
+            send_email=True,
+            email_sent_at__isnull=True,
+            email_attempts__lt=MAX_EMAIL_ATTEMPTS,
+            created_at__lt=timezone.now() - older_than,
+        )
+        .exclude(recipient__email="")
+        .values_list("pk", flat=True)
+    )
+
+
+def notify_transition(obj, *, transition: str, actor, comment: str, recipients) -> list[Message]:
+    """Tell ``recipients`` that ``actor`` moved ``obj`` (one message each, e-mail after commit)."""
+    from django.utils.translation import gettext as _
+
+    from sctic.workflow import any_action
+
+    action = any_action(type(obj), transition)
+    what = action.label if action else transition
+    subject = _("%(object)s: %(action)s") % {"object": obj, "action": what}
+    lines = [
+        _("%(who)s (%(org)s) chose “%(action)s” for %(object)s. It is now “%(state)s”.")
+        % {
+            "who": actor,
+            "org": getattr(actor.organization, "name", "—"),
+            "action": what,
+            "object": obj,
+            "state": obj.get_state_display(),
+        }
+    ]
+    if comment:
+        lines.append(_("Comment: %(comment)s") % {"comment": comment})
+    url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
+    return notify(
+        [u for u in recipients if u.pk != actor.pk], subject=subject, body="\n".join(lines), obj=obj, url=url
+    )

@@ -1,0 +1,331 @@
+"""Demo data: the users of DESIGN.md and at least one object in every state of every lifecycle.
+
+Idempotent: running it again changes nothing that exists. Refuses to run with DEBUG off unless
+``--force``. ``--scale N`` adds N more centers for benchmarks.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from accounts.regions import Region
+from accounts.roles import Role
+from applications.models import CoBuilder, IntentApplication
+from centers.models import Center, CenterCycle
+from centers.services import cycle_dates
+from experts.models import ExpertProfile
+from sctic.choices import TechnologyField
+from sctic.demo import advance, complete_sections, credit_code
+
+PASSWORD = "demo-pass-2026"
+S = IntentApplication.State
+K = Organization.Kind
+
+ORGANIZATIONS = {
+    # key: (name, short name, kind, region, credit code)
+    "kjt": ("四川省科学技术厅", "科技厅", K.DEPARTMENT, Region.CHENGDU, credit_code("11", "510000", 801)),
+    "chengdu": (
+        "成都市科学技术局",
+        "成都市科技局",
+        K.MUNICIPAL_BUREAU,
+        Region.CHENGDU,
+        credit_code("11", "510100", 802),
+    ),
+    "mianyang": (
+        "绵阳市科学技术局",
+        "绵阳市科技局",
+        K.MUNICIPAL_BUREAU,
+        Region.MIANYANG,
+        credit_code("11", "510700", 803),
+    ),
+    "jxt": (
+        "四川省经济和信息化厅",
+        "经信厅",
+        K.PROVINCIAL_DEPT,
+        Region.CHENGDU,
+        credit_code("11", "510000", 804),
+    ),
+    "unit_a": (
+        "成都天府轨道交通装备研究院有限公司",
+        "天府轨交院",
+        K.UNIT,
+        Region.CHENGDU,
+        credit_code("91", "510100", 10001),
+    ),
+    "unit_b": (
+        "绵阳科创智能传感股份有限公司",
+        "科创传感",
+        K.UNIT,
+        Region.MIANYANG,
+        credit_code("91", "510700", 10002),
+    ),
+    "uni_1": ("蜀都理工大学", "蜀都理工", K.UNIT, Region.CHENGDU, credit_code("12", "510100", 20001)),
+    "uni_2": ("川北工业大学", "川北工大", K.UNIT, Region.NANCHONG, credit_code("12", "511300", 20002)),
+    "inst_1": ("四川省先进材料研究所", "材料所", K.UNIT, Region.DEYANG, credit_code("12", "510600", 20003)),
+    "inst_2": ("西南智能制造研究院", "智造院", K.UNIT, Region.MIANYANG, credit_code("12", "510700", 20004)),
+}
+
+USERS = [
+    # username, full name, organization key, role
+    ("kjt", "张明", "kjt", Role.DEPARTMENT),
+    ("chengdu", "李华", "chengdu", Role.SUPERVISOR),
+    ("mianyang", "王芳", "mianyang", Role.SUPERVISOR),
+    ("jxt", "赵强", "jxt", Role.SUPERVISOR),
+    ("unit_a", "陈静", "unit_a", Role.APPLICANT),
+    ("unit_b", "刘洋", "unit_b", Role.APPLICANT),
+]
+
+EXPERTS = [
+    ("expert1", "周教授", "uni_1", TechnologyField.EQUIPMENT_MANUFACTURING, "教授"),
+    ("expert2", "吴研究员", "inst_1", TechnologyField.ADVANCED_MATERIALS, "研究员"),
+    ("expert3", "郑教授", "uni_2", TechnologyField.ELECTRONIC_INFORMATION, "教授"),
+    ("expert4", "孙研究员", "inst_2", TechnologyField.EQUIPMENT_MANUFACTURING, "研究员"),
+    ("expert5", "钱教授", "uni_1", TechnologyField.ELECTRONIC_INFORMATION, "教授"),
+    ("expert6", "冯研究员", "inst_1", TechnologyField.ENERGY_CHEMICALS, "研究员"),
+    # Works for unit_a: the portal keeps this expert off unit_a's applications (conflict of interest).
+    ("expert7", "何高工", "unit_a", TechnologyField.EQUIPMENT_MANUFACTURING, "正高级工程师"),
+]
+
+# One application per state: (name, unit, supervisor, field, target state, engineering center?)
+APPLICATIONS = [
+    (
+        "四川省智能网联汽车技术创新中心",
+        "unit_a",
+        "chengdu",
+        TechnologyField.EQUIPMENT_MANUFACTURING,
+        S.DRAFT,
+        False,
+    ),
+    (
+        "四川省智能传感器技术创新中心",
+        "unit_b",
+        "mianyang",
+        TechnologyField.ELECTRONIC_INFORMATION,
+        S.SUBMITTED,
+        False,
+    ),
+    (
+        "四川省轨道交通智能运维技术创新中心",
+        "unit_a",
+        "chengdu",
+        TechnologyField.EQUIPMENT_MANUFACTURING,
+        S.RETURNED,
+        False,
+    ),
+    (
+        "四川省工业物联网技术创新中心",
+        "unit_b",
+        "mianyang",
+        TechnologyField.DIGITAL_ECONOMY,
+        S.CULTIVATING,
+        False,
+    ),
+    (
+        "四川省高速列车关键部件技术创新中心",
+        "unit_a",
+        "chengdu",
+        TechnologyField.EQUIPMENT_MANUFACTURING,
+        S.RECOMMENDED,
+        True,
+    ),
+    (
+        "四川省微纳传感材料技术创新中心",
+        "unit_b",
+        "jxt",
+        TechnologyField.ADVANCED_MATERIALS,
+        S.UNDER_REVIEW,
+        False,
+    ),
+    (
+        "四川省先进轨道交通技术创新中心",
+        "unit_a",
+        "chengdu",
+        TechnologyField.EQUIPMENT_MANUFACTURING,
+        S.APPROVED,
+        True,
+    ),
+    (
+        "四川省智能仪表技术创新中心",
+        "unit_b",
+        "mianyang",
+        TechnologyField.ELECTRONIC_INFORMATION,
+        S.REJECTED,
+        False,
+    ),
+    (
+        "四川省轨道交通新材料技术创新中心",
+        "unit_a",
+        "chengdu",
+        TechnologyField.ADVANCED_MATERIALS,
+        S.DECLINED,
+        False,
+    ),
+    (
+        "四川省柔性电子技术创新中心",
+        "unit_b",
+        "mianyang",
+        TechnologyField.ELECTRONIC_INFORMATION,
+        S.WITHDRAWN,
+        False,
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo organizations, users and objects in every state (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
+        parser.add_argument("--scale", type=int, default=0, help="add this many more centers (benchmarks)")
+
+    def handle(self, *args, force=False, scale=0, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates users with a published password; with DEBUG off, pass --force."
+            )
+        # Demo addresses are fictitious: keep their e-mails out of the console.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
+            self.orgs = {key: self._organization(*spec) for key, spec in ORGANIZATIONS.items()}
+            self.users = {
+                username: self._user(username, name, org, role) for username, name, org, role in USERS
+            }
+            for username, name, org, field, title in EXPERTS:
+                user = self._user(username, name, org, Role.EXPERT)
+                ExpertProfile.objects.get_or_create(
+                    user=user, defaults={"field": field, "professional_title": title}
+                )
+                self.users[username] = user
+            self._admin()
+            for spec in APPLICATIONS:
+                self._application(*spec)
+            if scale:
+                self._scale(scale)
+        self._print_logins()
+
+    # ------------------------------------------------------------------------------------------
+    def _organization(self, name, short, kind, region, code):
+        org, _ = Organization.objects.get_or_create(
+            name=name, defaults={"short_name": short, "kind": kind, "region": region, "credit_code": code}
+        )
+        return org
+
+    def _user(self, username, full_name, org_key, role):
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "full_name": full_name,
+                "organization": self.orgs[org_key],
+                "email": f"{username}@example.org",
+            },
+        )
+        if created:
+            user.set_password(PASSWORD)
+            user.save()
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    def _admin(self):
+        admin, created = User.objects.get_or_create(
+            username="admin",
+            defaults={
+                "full_name": "系统管理员",
+                "is_staff": True,
+                "is_superuser": True,
+                "email": "admin@example.org",
+            },
+        )
+        if created:
+            admin.set_password(PASSWORD)
+            admin.save()
+
+    def _application(self, name, unit, supervisor, field, target, engineering):
+        if IntentApplication.objects.filter(proposed_name=name).exists():
+            return
+        applicant = self.users[unit]
+        app = IntentApplication.objects.create(
+            lead_unit=self.orgs[unit],
+            supervisor=self.orgs[supervisor],
+            created_by=applicant,
+            proposed_name=name,
+            technology_field=field,
+            is_engineering_center=engineering,
+            engineering_center_name="四川省轨道交通装备工程技术研究中心" if engineering else "",
+            **(complete_sections(name) if target != S.DRAFT else {"summary": "草稿：正在组织材料。"}),
+        )
+        if target != S.DRAFT:
+            CoBuilder.objects.create(
+                application=app,
+                name=self.orgs["uni_1"].name,
+                kind=CoBuilder.Kind.UNIVERSITY,
+                credit_code=self.orgs["uni_1"].credit_code,
+                role="共性技术研发与人才培养",
+            )
+            CoBuilder.objects.create(
+                application=app,
+                name=self.orgs["inst_1"].name,
+                kind=CoBuilder.Kind.INSTITUTE,
+                credit_code=self.orgs["inst_1"].credit_code,
+                role="关键材料研制与检测验证",
+            )
+        advance(
+            app,
+            target,
+            applicant=applicant,
+            supervisor=self.users[supervisor],
+            department=self.users["kjt"],
+            # Not expert1/2/5/6: they work for the co-builders (conflict of interest, Art. 10.3).
+            experts=[self.users["expert3"], self.users["expert4"]],
+        )
+
+    def _scale(self, count):
+        """N more centers (with a current cycle) spread over regions, fields and supervisors."""
+        existing = Center.objects.filter(name__startswith="四川省基准").count()
+        regions = list(Region)
+        fields = list(TechnologyField)
+        supervisors = [self.orgs["chengdu"], self.orgs["mianyang"], self.orgs["jxt"]]
+        today = timezone.localdate()
+        for i in range(existing, existing + count):
+            lead = Organization.objects.create(
+                name=f"基准测试单位{i + 1:04d}",
+                kind=K.UNIT,
+                region=regions[i % len(regions)],
+                credit_code=credit_code("91", "510100", 50000 + i),
+            )
+            center = Center.objects.create(
+                name=f"四川省基准{i + 1:04d}技术创新中心",
+                lead_unit=lead,
+                supervisor=supervisors[i % 3],
+                technology_field=fields[i % len(fields)],
+                region=lead.region,
+                legal_entity_name=lead.name,
+                credit_code=lead.credit_code,
+                director_name="基准主任",
+                approved_on=today - timedelta(days=365 * 3),
+            )
+            start, end = cycle_dates(today - timedelta(days=365 * 3))
+            CenterCycle.objects.create(center=center, number=1, start_date=start, end_date=end)
+        self.stdout.write(f"Added {count} centers for benchmarks.")
+
+    def _print_logins(self):
+        rows = [("admin", "administrator (Django admin)", "—")]
+        rows += [
+            (u.username, role, u.organization.name)
+            for u, role in ((self.users[name], role) for name, _n, _o, role in USERS)
+        ]
+        rows += [(name, Role.EXPERT.value, self.orgs[org].name) for name, _n, org, _f, _t in EXPERTS]
+        self.stdout.write("")
+        self.stdout.write(
+            f"Demo logins (password for all: {PASSWORD}) at {settings.SITE_URL}/accounts/login/"
+        )
+        self.stdout.write(f"  {'username':<10} {'role':<30} organization")
+        for username, role, org in rows:
+            self.stdout.write(f"  {username:<10} {role:<30} {org}")

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import LoginForm
+
+from . import dashboards
+
+admin.site.site_header = _("Sichuan Technology Innovation Centers — administration")
+admin.site.site_title = _("sctic administration")
+
+urlpatterns = [
+    path("", dashboards.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("applications/", include("applications.urls")),
+    path("centers/", include("centers.urls")),
+    path("files/", include("attachments.urls")),
+    path("exports/", include("exports.urls")),
+    path("admin/", admin.site.urls),
+]
