@@ -1,22 +1,16 @@
 from django.utils.translation import gettext_lazy as _
 
-from exports.registry import Exporter, register
-from sctic import access
+from exports.registry import Exporter, filtered_list, register
 
 from .filters import ApplicationFilter
 from .models import IntentApplication
 from .selectors import list_queryset
 
-
-def _rows(user, params):
-    return list_queryset(ApplicationFilter(params, queryset=access.visible(IntentApplication, user)).qs)
-
-
 register(
     Exporter(
         kind="applications",
         title=_("Intent applications"),
-        queryset=_rows,
+        queryset=filtered_list(IntentApplication, ApplicationFilter, list_queryset),
         columns=[
             (_("Reference"), lambda a: a.reference),
             (_("Proposed center name"), lambda a: a.proposed_name),

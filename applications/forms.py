@@ -5,37 +5,12 @@ from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.credit_code import normalize
+from accounts.forms import CreditCodeField
 from accounts.models import Organization
 from sctic.forms import TransitionCommentForm
 
 from .models import CoBuilder, ExpertReview, IntentApplication, Recommendation
 from .selectors import consultation_candidates, next_free_rank
-
-MAIN_FIELDS = [
-    "proposed_name",
-    "technology_field",
-    "supervisor",
-    "summary",
-    "is_engineering_center",
-    "engineering_center_name",
-    "strategic_fit",
-    "lead_unit_strength",
-    "collaboration",
-    "technology_goals",
-    "bottleneck_technologies",
-    "strength_technologies",
-    "short_term_goals",
-    "mid_term_goals",
-    "long_term_goals",
-    "talent_team",
-    "director_name",
-    "director_title",
-    "director_profile",
-    "director_full_time",
-    "contact_person",
-    "contact_phone",
-]
 
 # Sections of the form as shown to the applicant, after Art. 9.
 SECTIONS = [
@@ -69,32 +44,23 @@ SECTIONS = [
     ),
     (_("Contact"), ["contact_person", "contact_phone"]),
 ]
+MAIN_FIELDS = [name for _title, names in SECTIONS for name in names]
 
 
-def _textareas(fields, rows=4):
-    return {name: forms.Textarea(attrs={"rows": rows}) for name in fields}
+class CompactTextareas:
+    """Text areas four rows high: long enough to write in, short enough for a phone."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.setdefault("rows", 4)
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(CompactTextareas, forms.ModelForm):
     class Meta:
         model = IntentApplication
         fields = MAIN_FIELDS
-        widgets = _textareas(
-            [
-                "summary",
-                "strategic_fit",
-                "lead_unit_strength",
-                "collaboration",
-                "technology_goals",
-                "bottleneck_technologies",
-                "strength_technologies",
-                "short_term_goals",
-                "mid_term_goals",
-                "long_term_goals",
-                "talent_team",
-                "director_profile",
-            ]
-        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,26 +77,21 @@ class CoBuilderForm(forms.ModelForm):
     class Meta:
         model = CoBuilder
         fields = ["name", "kind", "credit_code", "role"]
-
-    def clean_credit_code(self):
-        return normalize(self.cleaned_data.get("credit_code", ""))
+        field_classes = {"credit_code": CreditCodeField}
 
 
 CoBuilderFormSet = inlineformset_factory(
-    IntentApplication, CoBuilder, form=CoBuilderForm, extra=1, can_delete=True, max_num=30, validate_max=True
+    IntentApplication, CoBuilder, form=CoBuilderForm, extra=2, can_delete=True, max_num=30, validate_max=True
 )
 
 
-class CultivationForm(forms.ModelForm):
+class CultivationForm(CompactTextareas, forms.ModelForm):
     """Art. 10.2 deliverables, prepared by the lead unit while in cultivation."""
 
     class Meta:
         model = IntentApplication
         fields = ["board_prepared", "board_summary", "legal_entity_name", "legal_entity_credit_code"]
-        widgets = _textareas(["board_summary"])
-
-    def clean_legal_entity_credit_code(self):
-        return normalize(self.cleaned_data.get("legal_entity_credit_code", ""))
+        field_classes = {"legal_entity_credit_code": CreditCodeField}
 
 
 class RecommendForm(TransitionCommentForm):

@@ -281,7 +281,7 @@ class IntentApplication(FSMModelMixin, models.Model):
         target=State.SUBMITTED,
         permission=access.is_lead_unit_member,
         conditions=[complete_for_submission],
-        custom={"label": _("Submit to supervisor"), "article": "Art. 10.1", "comment": "optional"},
+        custom={"label": _("Submit to supervisor"), "article": _("Art. 10.1"), "comment": "optional"},
     )
     def submit(self):
         """Art. 10.1: the lead unit submits its intent to its supervisor."""
@@ -292,7 +292,7 @@ class IntentApplication(FSMModelMixin, models.Model):
         source=State.SUBMITTED,
         target=State.CULTIVATING,
         permission=access.is_supervising_member,
-        custom={"label": _("Accept for cultivation"), "article": "Art. 10.2", "comment": "optional"},
+        custom={"label": _("Accept for cultivation"), "article": _("Art. 10.2"), "comment": "optional"},
     )
     def accept_for_cultivation(self):
         """Art. 10.2: the supervisor takes the candidate into cultivation."""
@@ -306,7 +306,7 @@ class IntentApplication(FSMModelMixin, models.Model):
             "label": _("Return for revision"),
             "style": "warning",
             "comment": "required",
-            "article": "Art. 10.2",
+            "article": _("Art. 10.2"),
         },
     )
     @transition(
@@ -318,7 +318,7 @@ class IntentApplication(FSMModelMixin, models.Model):
             "label": _("Return to cultivation"),
             "style": "warning",
             "comment": "required",
-            "article": "Art. 10.3",
+            "article": _("Art. 10.3"),
         },
     )
     def return_for_revision(self):
@@ -329,7 +329,7 @@ class IntentApplication(FSMModelMixin, models.Model):
         source=[State.SUBMITTED, State.CULTIVATING],
         target=State.DECLINED,
         permission=access.is_supervising_member,
-        custom={"label": _("Decline"), "style": "danger", "comment": "required", "article": "Art. 10.2"},
+        custom={"label": _("Decline"), "style": "danger", "comment": "required", "article": _("Art. 10.2")},
     )
     def decline(self):
         """Art. 10.2: the supervisor decides not to cultivate or recommend the candidate."""
@@ -343,7 +343,7 @@ class IntentApplication(FSMModelMixin, models.Model):
         conditions=[ready_for_recommendation],
         custom={
             "label": _("Recommend to the department"),
-            "article": "Art. 10.2",
+            "article": _("Art. 10.2"),
             "comment": "optional",
             "form": "applications.forms.RecommendForm",
         },
@@ -358,7 +358,7 @@ class IntentApplication(FSMModelMixin, models.Model):
         permission=access.is_department_member,
         custom={
             "label": _("Start expert consultation"),
-            "article": "Art. 10.3",
+            "article": _("Art. 10.3"),
             "comment": "optional",
             "form": "applications.forms.StartReviewForm",
         },
@@ -376,7 +376,7 @@ class IntentApplication(FSMModelMixin, models.Model):
             "label": _("Approve construction"),
             "style": "success",
             "comment": "optional",
-            "article": "Art. 10.3",
+            "article": _("Art. 10.3"),
         },
     )
     def approve(self):
@@ -393,7 +393,7 @@ class IntentApplication(FSMModelMixin, models.Model):
             "label": _("Do not approve"),
             "style": "danger",
             "comment": "required",
-            "article": "Art. 10.3",
+            "article": _("Art. 10.3"),
         },
     )
     def reject(self):

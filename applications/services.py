@@ -33,6 +33,7 @@ MESSAGE_REVIEW_CLOSED = _(
 )
 MESSAGE_REVIEW_DONE = _("You have already submitted your opinion.")
 MESSAGE_DECLARE = _("Please declare that you have no conflict of interest before giving your opinion.")
+MESSAGE_SCORE = _("The score must be a whole number from 0 to 100.")
 
 A = IntentApplication
 
@@ -147,6 +148,8 @@ def expert_review_submit(
             raise ValidationError(MESSAGE_REVIEW_DONE)
         if not no_conflict_declared:
             raise ValidationError({"no_conflict_declared": MESSAGE_DECLARE})
+        if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
+            raise ValidationError({"score": MESSAGE_SCORE})
         locked.no_conflict_declared = True
         locked.score = score
         locked.verdict = verdict

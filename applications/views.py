@@ -54,6 +54,9 @@ def create(request):
 @login_required
 def edit(request, pk):
     application = _get_application_or_404(request.user, pk)
+    # Not the lead unit: 403. The lead unit at the wrong moment: a message on the application page.
+    if not app_access.is_lead_unit_member(application, request.user):
+        raise PermissionDenied
     if not app_access.can_edit_main_sections(request.user, application):
         messages.error(request, _("This application cannot be edited now."))
         return redirect(application)
@@ -83,6 +86,8 @@ def _edit(request, application, *, created):
 def cultivation(request, pk):
     """Art. 10.2 deliverables, kept by the lead unit during cultivation."""
     application = _get_application_or_404(request.user, pk)
+    if not app_access.is_lead_unit_member(application, request.user):
+        raise PermissionDenied
     if not app_access.can_edit_cultivation(request.user, application):
         messages.error(request, _("The cultivation materials can be edited only during cultivation."))
         return redirect(application)
@@ -119,7 +124,12 @@ def detail(request, pk):
         "can_edit_cultivation": app_access.can_edit_cultivation(user, application),
         "actions": workflow.get_actions(application, user),
         "timeline": timeline(application),
-        "recommendation": getattr(application, "recommendation", None),
+        # Experts judge the application on its merits, without the supervisor's rank (Art. 10.3).
+        "recommendation": getattr(application, "recommendation", None)
+        if sees_all_reviews
+        or app_access.is_supervising_member(application, user)
+        or app_access.is_lead_unit_member(application, user)
+        else None,
         "reviews": reviews if sees_all_reviews else [],
         "review_counts": (len(reviews), sum(r.is_submitted for r in reviews)),
         "own_review": own_review,
@@ -143,6 +153,8 @@ def detail(request, pk):
 @require_POST
 def upload(request, pk):
     application = _get_application_or_404(request.user, pk)
+    if not app_access.is_lead_unit_member(application, request.user):
+        raise PermissionDenied
     if not access.can_change(request.user, application):
         messages.error(
             request, _("Files can be added only while the application is being prepared or cultivated.")

@@ -1,22 +1,16 @@
 from django.utils.translation import gettext_lazy as _
 
-from exports.registry import Exporter, register
-from sctic import access
+from exports.registry import Exporter, filtered_list, register
 
 from .filters import CenterFilter
 from .models import Center
 from .selectors import list_queryset
 
-
-def _rows(user, params):
-    return list_queryset(CenterFilter(params, queryset=access.visible(Center, user)).qs)
-
-
 register(
     Exporter(
         kind="centers",
         title=_("Technology innovation centers"),
-        queryset=_rows,
+        queryset=filtered_list(Center, CenterFilter, list_queryset),
         columns=[
             (_("Name"), lambda c: c.name),
             (_("Lead unit"), lambda c: c.lead_unit.name),

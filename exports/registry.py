@@ -31,3 +31,14 @@ def get(kind: str) -> Exporter | None:
 
 def rows(exporter: Exporter, user, params: str):
     return exporter.queryset(user, QueryDict(params))
+
+
+def filtered_list(model, filterset_class, decorate):
+    """``queryset`` for an exporter of a list page: the user's scope, the page's filters, its columns."""
+
+    def queryset(user, params):
+        from sctic import access
+
+        return decorate(filterset_class(params, queryset=access.visible(model, user)).qs)
+
+    return queryset

@@ -28,6 +28,7 @@ class Message(models.Model):
     send_email = models.BooleanField(_("send by e-mail"), default=True)
     email_sent_at = models.DateTimeField(_("e-mail sent"), null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    email_last_attempt_at = models.DateTimeField(_("last e-mail attempt"), null=True, blank=True)
     email_error = models.TextField(_("last e-mail error"), blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 

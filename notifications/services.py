@@ -9,6 +9,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -55,36 +57,55 @@ def make_email(message: Message) -> tuple[str, str]:
 
 
 def deliver(message_id: int) -> bool:
-    """Send one message's e-mail unless it was sent already. Returns True when sent now."""
-    message = Message.objects.select_related("recipient").filter(pk=message_id).first()
-    if message is None or not message.email_pending:
-        return False
-    subject, text = make_email(message)
-    try:
-        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [message.recipient.email])
-    except Exception as exc:  # SMTP and socket errors: recorded, retried by the sweep
-        Message.objects.filter(pk=message.pk).update(
-            email_attempts=message.email_attempts + 1, email_error=str(exc)[:1000]
+    """Send one message's e-mail unless it was sent already. Returns True when sent now; raises
+    OSError (after recording it on the message) when the mail server refuses.
+
+    The row stays locked while sending, so a sweep and a late task never send the same e-mail twice.
+    """
+    error = None
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update().select_related("recipient").filter(pk=message_id).first()
         )
-        raise
-    Message.objects.filter(pk=message.pk, email_sent_at__isnull=True).update(
-        email_sent_at=timezone.now(), email_attempts=message.email_attempts + 1, email_error=""
-    )
+        if message is None or not message.email_pending:
+            return False
+        subject, text = make_email(message)
+        now = timezone.now()
+        try:
+            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [message.recipient.email])
+        except OSError as exc:  # SMTP and socket errors: recorded, retried by the sweep
+            error = exc
+        Message.objects.filter(pk=message.pk).update(
+            email_attempts=F("email_attempts") + 1,
+            email_last_attempt_at=now,
+            email_error=str(error)[:1000] if error else "",
+            email_sent_at=None if error else now,
+        )
+    if error is not None:
+        raise error
     return True
 
 
-def pending_email_ids(older_than: timedelta = timedelta(minutes=2)) -> list[int]:
-    """E-mails still unsent after ``older_than`` (the broker or the mail server was down)."""
-    return list(
+def retry_pause(attempts: int) -> timedelta:
+    """How long the sweep waits after the ``attempts``-th failed attempt: 2, 4, 8 … minutes, at most 4 h."""
+    return min(timedelta(minutes=2 ** max(attempts, 1)), timedelta(hours=4))
+
+
+def pending_email_ids(grace: timedelta = timedelta(minutes=2)) -> list[int]:
+    """E-mails still unsent ``grace`` after they were written (the broker or the mail server was
+    down) whose pause after their last failed attempt is over."""
+    now = timezone.now()
+    candidates = (
         Message.objects.filter(
             send_email=True,
             email_sent_at__isnull=True,
             email_attempts__lt=MAX_EMAIL_ATTEMPTS,
-            created_at__lt=timezone.now() - older_than,
+            created_at__lt=now - grace,
         )
         .exclude(recipient__email="")
-        .values_list("pk", flat=True)
+        .values_list("pk", "email_attempts", "email_last_attempt_at")
     )
+    return [pk for pk, attempts, last in candidates if last is None or last <= now - retry_pause(attempts)]
 
 
 def notify_transition(obj, *, transition: str, actor, comment: str, recipients) -> list[Message]:

@@ -63,6 +63,8 @@ class TransitionView(LoginRequiredMixin, View):
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, *args, **kwargs):
+        if not workflow.may_attempt(self.object, request.user, self.spec.name):
+            raise PermissionDenied
         if workflow.get_action(self.object, request.user, self.spec.name) is None:
             messages.error(request, self._unavailable_message())
             return redirect(self.object)
@@ -75,6 +77,8 @@ class TransitionView(LoginRequiredMixin, View):
         }
 
     def post(self, request, *args, **kwargs):
+        if not workflow.may_attempt(self.object, request.user, self.spec.name):
+            raise PermissionDenied
         form = self.get_form(request.POST)
         if not form.is_valid():
             return self.render_form(form, status=400)

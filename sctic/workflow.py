@@ -73,6 +73,13 @@ def transitions_named(model, name: str) -> list[Transition]:
     return [t for t in state_field(model).get_all_transitions(model) if t.name == name]
 
 
+def may_attempt(obj, user, transition: str) -> bool:
+    """Whether ``user`` holds the role to press this button in some state of ``obj``."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return any(t.has_perm(obj, user) for t in transitions_named(type(obj), transition))
+
+
 def _check_permission(transition: Transition, obj, actor) -> None:
     if not (actor and actor.is_active and transition.has_perm(obj, actor)):
         raise PermissionDenied(_("You may not do this."))
@@ -112,7 +119,7 @@ def perform(obj, transition: str, *, actor, comment: str = "", **data):
     if not candidates:
         raise TransitionNotAllowed(MESSAGE_UNKNOWN % {"transition": transition})
     # Someone who could never press this button learns nothing about the object's state.
-    if not any(actor and actor.is_active and t.has_perm(obj, actor) for t in candidates):
+    if not may_attempt(obj, actor, transition):
         raise PermissionDenied(_("You may not do this."))
     comment = (comment or "").strip()
 

@@ -46,11 +46,20 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """PBKDF2 costs a third of a second per user; tests need no strong hashes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
     """Uploaded files go to a temporary private folder per test."""
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
     }
 
 
@@ -69,7 +78,9 @@ def chengdu_org(db):
 
 @pytest.fixture
 def mianyang_org(db):
-    return OrganizationFactory(name="绵阳市科学技术局", kind=Organization.Kind.MUNICIPAL_BUREAU, region=Region.MIANYANG)
+    return OrganizationFactory(
+        name="绵阳市科学技术局", kind=Organization.Kind.MUNICIPAL_BUREAU, region=Region.MIANYANG
+    )
 
 
 @pytest.fixture
@@ -120,7 +131,9 @@ def unit_b(unit_b_org):
 @pytest.fixture
 def experts(db):
     """Three independent experts in the application's field."""
-    return [ExpertFactory(username=f"expert{i}", field=TechnologyField.EQUIPMENT_MANUFACTURING) for i in (1, 2, 3)]
+    return [
+        ExpertFactory(username=f"expert{i}", field=TechnologyField.EQUIPMENT_MANUFACTURING) for i in (1, 2, 3)
+    ]
 
 
 @pytest.fixture
@@ -163,4 +176,3 @@ def login(client):
         return client
 
     return _login
-

@@ -39,7 +39,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, role=None, **kwargs):
         user = super()._create(model_class, *args, **kwargs)
         if role:
-            user.groups.add(Group.objects.get(name=role))
+            # get_or_create: a transactional test's flush also empties the migration-made groups.
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
         return user
 
 
@@ -71,5 +72,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
                 kwargs.setdefault(key, value)
         app = super()._create(model_class, *args, **kwargs)
         if complete:
-            CoBuilder.objects.create(application=app, name="蜀都测试大学", kind=CoBuilder.Kind.UNIVERSITY, role="共性技术研究")
+            CoBuilder.objects.create(
+                application=app, name="蜀都测试大学", kind=CoBuilder.Kind.UNIVERSITY, role="共性技术研究"
+            )
         return app

@@ -230,7 +230,7 @@ class Command(BaseCommand):
         if created:
             user.set_password(PASSWORD)
             user.save()
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
         return user
 
     def _admin(self):
