@@ -28,7 +28,7 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 messages: venv
-	@$(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=var
+	@SCTIC_IGNORE_DOTENV=1 DEBUG=1 $(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=var
 
 .env:
 	@printf 'DEBUG=1\nSECRET_KEY=%s\n' "$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')" > .env
