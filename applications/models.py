@@ -259,15 +259,18 @@ class IntentApplication(FSMModelMixin, models.Model):
             missing.append(str(_("Art. 10.2: the board (理事会/董事会) must be prepared.")))
         if not self.legal_entity_name.strip():
             missing.append(str(_("Art. 3: name the legal entity that will run the center.")))
-        try:
-            validate_credit_code(self.legal_entity_credit_code)
-        except ValidationError as exc:
-            missing.append(
-                str(
-                    _("Art. 3: the legal entity needs a valid unified social credit code. %(error)s")
-                    % {"error": " ".join(exc.messages)}
+        if not self.legal_entity_credit_code.strip():
+            missing.append(str(_("Art. 3: give the legal entity's unified social credit code.")))
+        else:
+            try:
+                validate_credit_code(self.legal_entity_credit_code)
+            except ValidationError as exc:
+                missing.append(
+                    str(
+                        _("Art. 3: the legal entity needs a valid unified social credit code. %(error)s")
+                        % {"error": " ".join(exc.messages)}
+                    )
                 )
-            )
         return missing
 
     def missing_opinions(self) -> int:

@@ -408,7 +408,16 @@ def test_art3_recommend_requires_a_legal_entity(cultivated, chengdu):
     _assert_recommend_refused(reload(app), chengdu, "Art. 3: name the legal entity")
 
 
-@pytest.mark.parametrize("code", ["", "91510100MA61R0XK5C", "91510100MA61R0XK5"])
+def test_art3_recommend_requires_a_credit_code(cultivated, chengdu):
+    app = cultivated()
+    IntentApplication.objects.filter(pk=app.pk).update(legal_entity_credit_code="")
+
+    _assert_recommend_refused(
+        reload(app), chengdu, "Art. 3: give the legal entity's unified social credit code"
+    )
+
+
+@pytest.mark.parametrize("code", ["91510100MA61R0XK5C", "91510100MA61R0XK5"])
 def test_art3_recommend_requires_a_valid_credit_code(cultivated, chengdu, code):
     app = cultivated()
     IntentApplication.objects.filter(pk=app.pk).update(legal_entity_credit_code=code)
