@@ -1,11 +1,14 @@
 """Factories for tests. Organizations get valid unified social credit codes."""
 
+from datetime import date
+
 import factory
 from django.contrib.auth.models import Group
 
 from accounts.models import Organization, User
 from accounts.regions import Region
 from applications.models import CoBuilder, IntentApplication
+from centers.models import Center, CenterCycle
 from experts.models import ExpertProfile
 from sctic.choices import TechnologyField
 from sctic.demo import complete_sections, credit_code
@@ -76,3 +79,28 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
                 application=app, name="蜀都测试大学", kind=CoBuilder.Kind.UNIVERSITY, role="共性技术研究"
             )
         return app
+
+
+class CenterFactory(factory.django.DjangoModelFactory):
+    """An operating center with its current first cycle (2025–2027), built directly, not through approval."""
+
+    class Meta:
+        model = Center
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"四川省测试中心{n:04d}技术创新中心")
+    lead_unit = factory.SubFactory(OrganizationFactory)
+    supervisor = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.MUNICIPAL_BUREAU)
+    technology_field = TechnologyField.EQUIPMENT_MANUFACTURING
+    region = factory.LazyAttribute(lambda c: c.lead_unit.region)
+    legal_entity_name = factory.LazyAttribute(lambda c: c.name.removeprefix("四川省") + "有限公司")
+    credit_code = factory.Sequence(lambda n: credit_code("91", "510100", 90000 + n))
+    director_name = "杨建国"
+    approved_on = date(2025, 1, 1)
+
+    @factory.post_generation
+    def cycle(self, create, extracted, **kwargs):
+        if create:
+            CenterCycle.objects.create(
+                center=self, number=1, start_date=date(2025, 1, 1), end_date=date(2027, 12, 31)
+            )

@@ -8,17 +8,16 @@ chengdu; ``expert`` is one of the two experts assigned at ``start_review``, ``ot
 the pool but not assigned, ``conflicted_expert`` works for unit_a.
 """
 
-from datetime import date
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_fsm_log.models import StateLog
 
 from applications.models import ExpertReview, IntentApplication
 from attachments.models import Attachment
-from centers.models import Center, CenterCycle
+from centers.models import Center
 from exports.services import export_request
-from sctic.demo import credit_code, cultivate, give_opinions, minimal_pdf
+from sctic.demo import cultivate, give_opinions, minimal_pdf
+from tests.factories import CenterFactory
 
 # The database is set up before any settings override (some tests reach it lazily).
 pytestmark = pytest.mark.django_db
@@ -73,21 +72,7 @@ def build(request, setup):
 
 
 def make_center(lead, supervisor, name, serial):
-    center = Center.objects.create(
-        name=name,
-        lead_unit=lead,
-        supervisor=supervisor,
-        technology_field="equipment_manufacturing",
-        region=lead.region,
-        legal_entity_name=name.removeprefix("四川省") + "有限公司",
-        credit_code=credit_code("91", "510100", 90000 + serial),
-        director_name="杨建国",
-        approved_on=date(2025, 1, 1),
-    )
-    CenterCycle.objects.create(
-        center=center, number=1, start_date=date(2025, 1, 1), end_date=date(2027, 12, 31)
-    )
-    return center
+    return CenterFactory(lead_unit=lead, supervisor=supervisor, name=name)
 
 
 def logs(app) -> int:

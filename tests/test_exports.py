@@ -2,7 +2,6 @@
 only for the user who asked (Celery runs eagerly in tests; the task is queued after the commit)."""
 
 import io
-from datetime import date
 
 import pytest
 from django.utils import translation
@@ -11,10 +10,8 @@ from openpyxl import load_workbook
 
 from accounts.regions import Region
 from applications.models import IntentApplication
-from centers.models import Center, CenterCycle
 from exports.models import Export
-from sctic.demo import credit_code
-from tests.factories import ApplicationFactory
+from tests.factories import ApplicationFactory, CenterFactory
 
 # The database is set up before any settings override (some tests reach it lazily).
 pytestmark = pytest.mark.django_db
@@ -46,21 +43,7 @@ def applications(unit_a, unit_b, chengdu, mianyang):
 
 
 def make_center(lead, supervisor, name, serial):
-    center = Center.objects.create(
-        name=name,
-        lead_unit=lead,
-        supervisor=supervisor,
-        technology_field="equipment_manufacturing",
-        region=lead.region,
-        legal_entity_name=name.removeprefix("四川省") + "有限公司",
-        credit_code=credit_code("91", "510100", 80000 + serial),
-        director_name="杨建国",
-        approved_on=date(2025, 1, 1),
-    )
-    CenterCycle.objects.create(
-        center=center, number=1, start_date=date(2025, 1, 1), end_date=date(2027, 12, 31)
-    )
-    return center
+    return CenterFactory(lead_unit=lead, supervisor=supervisor, name=name)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Lists and dashboards cost a constant number of queries, whatever the number of rows (STYLE.md)."""
 
 import re
-from datetime import date
 
 import pytest
 from django.db import connection
@@ -13,10 +12,9 @@ from accounts.models import Organization
 from accounts.regions import Region
 from applications.access import REVIEW_PERMISSION
 from applications.models import ExpertReview, IntentApplication, Recommendation
-from centers.models import Center, CenterCycle
+from centers.models import Center
 from sctic import access
-from sctic.demo import credit_code
-from tests.factories import ApplicationFactory, OrganizationFactory
+from tests.factories import ApplicationFactory, CenterFactory, OrganizationFactory
 
 # The database is set up before any settings override (some tests reach it lazily).
 pytestmark = pytest.mark.django_db
@@ -76,20 +74,11 @@ def rows(unit_a, chengdu, kjt, experts):
                     )
                     assign_perm(REVIEW_PERMISSION, expert, app)
             lead = unit_a.organization if i % 2 else _unit(i)
-            center = Center.objects.create(
+            CenterFactory(
                 name=f"四川省查询{i:03d}技术创新中心",
                 lead_unit=lead,
                 supervisor=chengdu.organization,
-                technology_field="equipment_manufacturing",
-                region=lead.region,
-                legal_entity_name=f"查询{i:03d}技术创新中心有限公司",
-                credit_code=credit_code("91", "510100", 50000 + i),
-                director_name="杨建国",
                 is_engineering_center=i % 3 == 0,
-                approved_on=date(2025, 1, 1),
-            )
-            CenterCycle.objects.create(
-                center=center, number=1, start_date=date(2025, 1, 1), end_date=date(2027, 12, 31)
             )
 
     return add
