@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test check system system-test venv messages migrate seed demo-logins clean help
+.PHONY: bench-notices run test check system system-test venv messages migrate seed demo-logins clean help
 
 help:
 	@echo "make run    — install what is missing, migrate, load demo data, serve http://$(HOST):$(PORT)"
@@ -51,6 +51,9 @@ check: venv
 	$(BIN)/ruff format --check .
 	SCTIC_IGNORE_DOTENV=1 DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	SCTIC_IGNORE_DOTENV=1 DEBUG=1 $(BIN)/python manage.py check
+
+bench-notices: venv
+	SCTIC_IGNORE_DOTENV=1 DEBUG=1 $(BIN)/python manage.py bench_notices
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -349,6 +349,7 @@ class IntentApplication(FSMModelMixin, models.Model):
             "article": _("Art. 10.2"),
             "comment": "optional",
             "form": "applications.forms.RecommendForm",
+            "needs_data": True,
         },
     )
     def recommend(self):
@@ -364,6 +365,7 @@ class IntentApplication(FSMModelMixin, models.Model):
             "article": _("Art. 10.3"),
             "comment": "optional",
             "form": "applications.forms.StartReviewForm",
+            "needs_data": True,
         },
     )
     def start_review(self):
@@ -380,6 +382,7 @@ class IntentApplication(FSMModelMixin, models.Model):
             "style": "success",
             "comment": "optional",
             "article": _("Art. 10.3"),
+            "form": "applications.forms.DecisionForm",
         },
     )
     def approve(self):
@@ -397,6 +400,7 @@ class IntentApplication(FSMModelMixin, models.Model):
             "style": "danger",
             "comment": "required",
             "article": _("Art. 10.3"),
+            "form": "applications.forms.DecisionForm",
         },
     )
     def reject(self):

@@ -15,6 +15,9 @@ from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import members, role_members
 from centers.services import center_create_from_application
+from notices.models import Kind
+from notices.rendering import chinese_date
+from notices.services import decision_notice
 from notifications.services import notify, notify_transition
 from sctic import workflow
 
@@ -102,9 +105,46 @@ def assign_experts(app, *, actor, experts, **_ignored):
 
 
 @workflow.on(A, "approve")
-def create_center(app, **_ignored):
-    """Art. 10.3: approval creates the center and its first three-year cycle (Art. 11.5)."""
-    center_create_from_application(app)
+def create_center(app, *, actor, hold_notice=False, **_ignored):
+    """Art. 10.3: approval creates the center and its first three-year cycle (Art. 11.5), and the
+    approval notice to the supervisor and the lead unit."""
+    center = center_create_from_application(app)
+    cycle = center.cycles.get()
+    decision_notice(
+        kind=Kind.APPROVAL,
+        subject=app,
+        actor=actor,
+        addressee_orgs=[app.supervisor, app.lead_unit],
+        context={
+            "name": center.name,
+            "lead_unit": app.lead_unit.name,
+            "supervisor": app.supervisor.name,
+            "legal_entity": center.legal_entity_name,
+            "credit_code": center.credit_code,
+            "director": center.director_name,
+            "start": chinese_date(cycle.start_date),
+            "end": chinese_date(cycle.end_date),
+        },
+        hold=hold_notice,
+    )
+
+
+@workflow.on(A, "reject")
+def reply_rejection(app, *, actor, comment, hold_notice=False, **_ignored):
+    """Art. 10.3: the decision not to build is sent to the supervisor and the lead unit in writing."""
+    decision_notice(
+        kind=Kind.REJECTION,
+        subject=app,
+        actor=actor,
+        addressee_orgs=[app.supervisor, app.lead_unit],
+        context={
+            "name": app.proposed_name,
+            "lead_unit": app.lead_unit.name,
+            "supervisor": app.supervisor.name,
+            "reason": comment,
+        },
+        hold=hold_notice,
+    )
 
 
 def recipients(app, transition: str, source: str):

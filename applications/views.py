@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from attachments.forms import AttachmentForm
 from attachments.services import attachment_add, attachments_of
+from notices.services import notices_about
 from sctic import access, workflow
 from sctic.views import FilteredListView, TransitionView, last_comment, timeline
 
@@ -145,6 +146,7 @@ def detail(request, pk):
         "center": getattr(application, "center", None)
         if application.state == application.State.APPROVED
         else None,
+        "notices": list(notices_about(user, application)),
     }
     return render(request, "applications/detail.html", context)
 

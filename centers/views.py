@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from notices.services import notices_about
 from sctic import access, workflow
 from sctic.views import FilteredListView, TransitionView, timeline
 
@@ -32,5 +33,6 @@ def detail(request, pk):
         "application": center.application,
         "actions": workflow.get_actions(center, request.user),
         "timeline": timeline(center),
+        "notices": list(notices_about(request.user, center, center.application)),
     }
     return render(request, "centers/detail.html", context)

@@ -10,11 +10,12 @@ from . import workflow
 
 
 def transition_actions(model):
-    """One admin action per transition that needs no data beyond a comment."""
+    """One admin action per transition that needs no data beyond a comment (those marked
+    ``needs_data``, like a recommendation's rank or the experts of a consultation, are done in the portal)."""
     actions = []
     seen = set()
     for spec in workflow.state_field(model).get_all_transitions(model):
-        if spec.name in seen or spec.custom.get("form"):
+        if spec.name in seen or spec.custom.get("needs_data"):
             continue
         seen.add(spec.name)
         actions.append(_make_action(spec.name, workflow.label(spec)))

@@ -8,6 +8,7 @@ from accounts.roles import Role, has_role
 from applications.models import IntentApplication
 from applications.selectors import awaiting
 from centers.models import Center
+from notices.models import Notice
 from sctic import access
 
 ROLE_ORDER = [Role.DEPARTMENT, Role.SUPERVISOR, Role.APPLICANT, Role.EXPERT]
@@ -44,8 +45,10 @@ def department_dashboard(user) -> dict:
         .order_by("-n")
     )
     region_labels = dict(Center._meta.get_field("region").choices)
+    drafts = access.visible(Notice, user).filter(state=Notice.State.DRAFT).order_by("created_at")
     return {
         **_common(user),
+        "notice_drafts": list(drafts[:20]),
         "center_counts": _state_counts(centers, Center.State),
         "centers_by_region": [
             {"region": region_labels.get(r["region"], r["region"]), "count": r["n"]} for r in by_region

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "attachments",
     "notifications",
     "exports",
+    "notices",
     "applications",
     "centers",
 ]
@@ -152,6 +153,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Installed into django-celery-beat's tables when beat starts; edit them in Django admin.
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-messages": {"task": "notifications.tasks.sweep_pending_messages", "schedule": 300.0},
+    "sweep-unrendered-notices": {"task": "notices.tasks.sweep_unrendered_notices", "schedule": 600.0},
 }
 # A broker that is down must not hold a user's request: fail fast, the outbox sweep retries later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -176,7 +178,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 DJANGO_FSM_LOG_STORAGE_METHOD = "django_fsm_log.backends.SimpleBackend"
@@ -190,4 +197,6 @@ SCTIC = {
     # Art. 11.5: a construction and operation cycle lasts three years.
     "CYCLE_YEARS": 3,
     "PAGE_SIZE": env.int("SCTIC_PAGE_SIZE", default=20),
+    # Official notices: first pause before a failed PDF rendering is tried again (doubles each time).
+    "NOTICE_RENDER_RETRY_DELAY": env.int("SCTIC_NOTICE_RENDER_RETRY_DELAY", default=30),
 }

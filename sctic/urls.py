@@ -22,6 +22,7 @@ urlpatterns = [
     path("applications/", include("applications.urls")),
     path("centers/", include("centers.urls")),
     path("files/", include("attachments.urls")),
+    path("notices/", include("notices.urls")),
     path("exports/", include("exports.urls")),
     path("admin/", admin.site.urls),
 ]

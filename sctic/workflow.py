@@ -9,7 +9,9 @@ and returns the object. Handlers queue their e-mail, notices and other backgroun
 
 Transition methods on models change fields only. Their ``custom`` dict describes the button:
 ``label``, ``style`` (a Bootstrap colour), ``comment`` ("required" when the regulation expects a
-reason, "optional", or absent), ``form`` (dotted path of a form for extra data) and ``article``.
+reason, "optional", or absent), ``form`` (dotted path of a form for extra data), ``needs_data``
+(the form's data has no defaults, so the transition is not offered as a bulk admin action) and
+``article``.
 Conditions are plain callables ``condition(obj) -> bool`` carrying a ``message``; a condition may
 also raise ``ValidationError`` itself to list several missing items.
 """

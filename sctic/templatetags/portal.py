@@ -18,6 +18,7 @@ STATE_COLOURS = {
     "rectifying": "warning",
     "delisted": "danger",
     "revoked": "dark",
+    "issued": "success",
 }
 
 

@@ -20,8 +20,11 @@ from applications.models import CoBuilder, IntentApplication
 from centers.models import Center, CenterCycle
 from centers.services import cycle_dates
 from experts.models import ExpertProfile
+from notices.models import Kind, Notice
+from notices.services import notice_draft
 from sctic.choices import TechnologyField
 from sctic.demo import advance, complete_sections, credit_code
+from sctic.workflow import perform
 
 PASSWORD = "demo-pass-2026"
 S = IntentApplication.State
@@ -207,6 +210,7 @@ class Command(BaseCommand):
             self._admin()
             for spec in APPLICATIONS:
                 self._application(*spec)
+            self._notices()
             if scale:
                 self._scale(scale)
         self._print_logins()
@@ -284,6 +288,30 @@ class Command(BaseCommand):
             department=self.users["kjt"],
             # Not expert1/2/5/6: they work for the co-builders (conflict of interest, Art. 10.3).
             experts=[self.users["expert3"], self.users["expert4"]],
+        )
+
+    def _notices(self):
+        """Notices in every state: the decisions' issued notices; one revoked for a wrong addressee
+        line and its corrected draft awaiting issue."""
+        if Notice.objects.filter(state=Notice.State.REVOKED).exists():
+            return
+        kjt = self.users["kjt"]
+        rejected = IntentApplication.objects.get(proposed_name="四川省智能仪表技术创新中心")
+        wrong = Notice.objects.filter(kind=Kind.REJECTION, object_id=rejected.pk).first()
+        if wrong is None:
+            return
+        perform(wrong, "revoke", actor=kjt, comment="主送机关表述不规范，收回后重新印发。")
+        notice_draft(
+            kind=Kind.REJECTION,
+            subject=rejected,
+            actor=kjt,
+            addressee_orgs=[rejected.supervisor, rejected.lead_unit],
+            context={
+                "name": rejected.proposed_name,
+                "lead_unit": rejected.lead_unit.name,
+                "supervisor": rejected.supervisor.name,
+                "reason": "经专家咨询论证，技术目标与现有平台重复。",
+            },
         )
 
     def _scale(self, count):
