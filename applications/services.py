@@ -18,6 +18,7 @@ from centers.services import center_create_from_application
 from notices.models import Kind
 from notices.rendering import chinese_date
 from notices.services import decision_notice
+from notifications.models import Category
 from notifications.services import notify, notify_transition
 from sctic import workflow
 
@@ -101,6 +102,7 @@ def assign_experts(app, *, actor, experts, **_ignored):
         % {"name": app},
         obj=app,
         url=app.get_absolute_url(),
+        category=Category.ASSIGNMENT,
     )
 
 

@@ -7,6 +7,6 @@ class NoticesConfig(AppConfig):
     verbose_name = _("Official notices")
 
     def ready(self):
-        from . import access, exports, services  # noqa: F401  (register themselves)
+        from . import access, exports, services, sweeps  # noqa: F401  (register themselves)
 
         access.register()

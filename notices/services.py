@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import role_members
+from notifications.models import Category
 from notifications.services import notify
 from sctic import workflow
 from sctic.tasks import enqueue
@@ -106,6 +107,7 @@ def record_revocation(notice, *, comment, **_ignored):
         % {"title": notice.title, "number": notice.number, "reason": comment},
         obj=notice,
         url=notice.get_absolute_url(),
+        category=Category.NOTICE,
     )
 
 
@@ -148,6 +150,7 @@ def notice_render(notice_id: int) -> Notice | None:
             % {"number": notice.number, "title": notice.title},
             obj=notice,
             url=notice.get_absolute_url(),
+            category=Category.NOTICE,
         )
     return notice
 

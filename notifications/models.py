@@ -5,6 +5,51 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Category(models.TextChoices):
+    """What a message is about; users choose which e-mails they receive, except deadlines."""
+
+    DECISION = "decision", _("Steps and decisions on my applications, reports and centers")
+    ASSIGNMENT = "assignment", _("Assignments (expert consultations and evaluations)")
+    NOTICE = "notice", _("Official notices addressed to my organization")
+    DEADLINE = "deadline", _("Deadlines and overdue reminders (always sent)")
+
+
+class EmailPreference(models.Model):
+    """The e-mail categories a user turned off. Deadline e-mails cannot be turned off."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preference"
+    )
+    muted = models.JSONField(_("e-mails turned off"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail preference")
+        verbose_name_plural = _("e-mail preferences")
+
+    def __str__(self):
+        return str(self.user)
+
+    def wants(self, category: str) -> bool:
+        return category == Category.DEADLINE or category not in self.muted
+
+
+class Reminder(models.Model):
+    """A reminder that has been sent: its key makes every reminder go out once, however often the
+    sweep runs (e.g. ``report:12:due-7``)."""
+
+    key = models.CharField(max_length=120, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return self.key
+
+
 class Message(models.Model):
     """One notification to one user: shown in the portal and sent by e-mail.
 
@@ -17,6 +62,9 @@ class Message(models.Model):
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="messages",
+    )
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, default=Category.DECISION
     )
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))

@@ -16,23 +16,36 @@ from django.utils import timezone
 
 from sctic.tasks import enqueue
 
-from .models import Message
+from .models import Category, EmailPreference, Message, Reminder
 
 logger = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 8
 
 
-def notify(recipients: Iterable, *, subject: str, body: str, obj=None, url: str = "") -> list[Message]:
-    """Write one message per distinct active recipient and queue their e-mails after commit."""
-    seen, rows = set(), []
-    ct = ContentType.objects.get_for_model(obj) if obj is not None else None
+def notify(
+    recipients: Iterable,
+    *,
+    subject: str,
+    body: str,
+    obj=None,
+    url: str = "",
+    category: str = Category.DECISION,
+) -> list[Message]:
+    """Write one message per distinct active recipient and queue the e-mails they want after commit."""
+    seen, people = set(), []
     for user in recipients:
-        if user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
+        if user.pk not in seen and user.is_active:
+            seen.add(user.pk)
+            people.append(user)
+    muted = dict(EmailPreference.objects.filter(user__in=people).values_list("user_id", "muted"))
+    ct = ContentType.objects.get_for_model(obj) if obj is not None else None
+    rows = []
+    for user in people:
         rows.append(
             Message(
                 recipient=user,
+                category=category,
+                send_email=category == Category.DEADLINE or category not in muted.get(user.pk, []),
                 subject=str(subject)[:200],
                 body=str(body),
                 url=url,
@@ -133,3 +146,17 @@ def notify_transition(obj, *, transition: str, actor, comment: str, recipients) 
     return notify(
         [u for u in recipients if u.pk != actor.pk], subject=subject, body="\n".join(lines), obj=obj, url=url
     )
+
+
+def remind_once(key: str, recipients, *, subject: str, body: str, obj=None, url: str = "") -> bool:
+    """Send a deadline reminder unless the one with this key was sent before. Returns True when sent now."""
+    with transaction.atomic():
+        reminder, created = Reminder.objects.get_or_create(key=key)
+        if not created:
+            return False
+        messages = notify(
+            recipients, subject=subject, body=body, obj=obj, url=url, category=Category.DEADLINE
+        )
+        reminder.recipients = len(messages)
+        reminder.save(update_fields=["recipients"])
+    return True

@@ -21,6 +21,16 @@ def deliver_messages(message_ids: list[int]) -> int:
 
 
 @shared_task
+def send_reminders() -> dict:
+    """The daily beat job: every sweep of ``notifications.sweeps`` (same as ``manage.py send_reminders``)."""
+    from django.utils import timezone
+
+    from . import sweeps
+
+    return sweeps.run_all(timezone.localdate())
+
+
+@shared_task
 def sweep_pending_messages() -> int:
     """Queue again every e-mail that is still unsent and due for another attempt (the outbox sweep)."""
     ids = services.pending_email_ids()

@@ -4,14 +4,24 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import render
 
+from accounts.regions import Region
 from accounts.roles import Role, has_role
+from applications import selectors as application_selectors
 from applications.models import IntentApplication
-from applications.selectors import awaiting
 from centers.models import Center
 from notices.models import Notice
+from reports import selectors as report_selectors
+from reports.metrics import KEY_METRICS
+from reports.models import AnnualReport
 from sctic import access
+from sctic.choices import TechnologyField
 
 ROLE_ORDER = [Role.DEPARTMENT, Role.SUPERVISOR, Role.APPLICANT, Role.EXPERT]
+CHART_METRICS = [
+    m
+    for m in KEY_METRICS
+    if m.name in ("rd_spending", "invention_patents_granted", "transfer_amount", "enterprises_incubated")
+]
 
 
 def primary_role(user) -> str | None:
@@ -29,10 +39,28 @@ def _state_counts(queryset, states) -> list[dict]:
 
 def _common(user) -> dict:
     applications = access.visible(IntentApplication, user)
+    awaiting = [*application_selectors.awaiting(user)[:20], *report_selectors.awaiting(user)[:20]]
     return {
-        "awaiting": list(awaiting(user)[:20]),
+        "awaiting": awaiting,
         "application_counts": _state_counts(applications, IntentApplication.State),
     }
+
+
+def chart(rows, key: str, labels: dict) -> dict:
+    """Rows of totals → a small bar chart per key figure (widths relative to the largest)."""
+    series = []
+    for metric in CHART_METRICS:
+        peak = max((row[metric.name] or 0 for row in rows), default=0)
+        bars = [
+            {
+                "label": labels.get(row[key], row[key]),
+                "value": row[metric.name] or 0,
+                "width": round(100 * (row[metric.name] or 0) / peak) if peak else 0,
+            }
+            for row in rows
+        ]
+        series.append({"metric": metric, "bars": sorted(bars, key=lambda b: -b["value"])})
+    return {"series": series}
 
 
 def department_dashboard(user) -> dict:
@@ -44,7 +72,9 @@ def department_dashboard(user) -> dict:
         .annotate(n=Count("pk"))
         .order_by("-n")
     )
-    region_labels = dict(Center._meta.get_field("region").choices)
+    region_labels = dict(Region.choices)
+    reports = access.visible(AnnualReport, user)
+    season = report_selectors.current_season()
     drafts = access.visible(Notice, user).filter(state=Notice.State.DRAFT).order_by("created_at")
     return {
         **_common(user),
@@ -53,6 +83,22 @@ def department_dashboard(user) -> dict:
         "centers_by_region": [
             {"region": region_labels.get(r["region"], r["region"]), "count": r["n"]} for r in by_region
         ],
+        "season": season,
+        "season_progress": report_selectors.season_progress(reports, season),
+        "totals_by_region": chart(
+            report_selectors.key_totals(reports, season.year, "center__region"),
+            "center__region",
+            region_labels,
+        )
+        if season
+        else None,
+        "totals_by_field": chart(
+            report_selectors.key_totals(reports, season.year, "center__technology_field"),
+            "center__technology_field",
+            dict(TechnologyField.choices),
+        )
+        if season
+        else None,
     }
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "exports",
     "notices",
     "applications",
+    "reports",
     "centers",
 ]
 
@@ -154,6 +156,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-messages": {"task": "notifications.tasks.sweep_pending_messages", "schedule": 300.0},
     "sweep-unrendered-notices": {"task": "notices.tasks.sweep_unrendered_notices", "schedule": 600.0},
+    "send-reminders": {"task": "notifications.tasks.send_reminders", "schedule": crontab(hour=7, minute=30)},
 }
 # A broker that is down must not hold a user's request: fail fast, the outbox sweep retries later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -197,6 +200,8 @@ SCTIC = {
     # Art. 11.5: a construction and operation cycle lasts three years.
     "CYCLE_YEARS": 3,
     "PAGE_SIZE": env.int("SCTIC_PAGE_SIZE", default=20),
+    # Annual reports: remind a supervisor or the department after a report waits this many days.
+    "REVIEW_REMINDER_DAYS": env.int("SCTIC_REVIEW_REMINDER_DAYS", default=14),
     # Official notices: first pause before a failed PDF rendering is tried again (doubles each time).
     "NOTICE_RENDER_RETRY_DELAY": env.int("SCTIC_NOTICE_RENDER_RETRY_DELAY", default=30),
 }

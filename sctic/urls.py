@@ -21,8 +21,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("applications/", include("applications.urls")),
     path("centers/", include("centers.urls")),
+    path("reports/", include("reports.urls")),
     path("files/", include("attachments.urls")),
     path("notices/", include("notices.urls")),
+    path("messages/", include("notifications.urls")),
     path("exports/", include("exports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,7 @@ from centers.services import cycle_dates
 from experts.models import ExpertProfile
 from notices.models import Kind, Notice
 from notices.services import notice_draft
+from reports import demo as reports_demo
 from sctic.choices import TechnologyField
 from sctic.demo import advance, complete_sections, credit_code
 from sctic.workflow import perform
@@ -82,6 +83,10 @@ USERS = [
     ("jxt", "赵强", "jxt", Role.SUPERVISOR),
     ("unit_a", "陈静", "unit_a", Role.APPLICANT),
     ("unit_b", "刘洋", "unit_b", Role.APPLICANT),
+    # Staff of the lead units of the established centers (reports demo).
+    ("unit_c", "马骏", "inst_2", Role.APPLICANT),
+    ("unit_d", "黄蓉", "uni_2", Role.APPLICANT),
+    ("unit_e", "郭峰", "inst_1", Role.APPLICANT),
 ]
 
 EXPERTS = [
@@ -211,6 +216,7 @@ class Command(BaseCommand):
             for spec in APPLICATIONS:
                 self._application(*spec)
             self._notices()
+            reports_demo.seed(orgs=self.orgs, users=self.users)
             if scale:
                 self._scale(scale)
         self._print_logins()

@@ -1,0 +1,166 @@
+"""Demo data for annual reports: established centers (approved in 2023) with filed reports for
+2023 and 2024, and the 2025 season (due 2026-03-31) with a report in every state — one overdue."""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from centers.models import Center, CenterCycle
+from centers.services import cycle_dates
+from sctic.choices import TechnologyField
+from sctic.workflow import perform
+
+from .metrics import METRICS
+from .models import AnnualReport, ReportingSeason
+
+# (name, lead unit key, applicant username, supervisor key, field, state of the 2025 report)
+ESTABLISHED = [
+    (
+        "四川省智能制造装备技术创新中心",
+        "unit_b",
+        "unit_b",
+        "mianyang",
+        TechnologyField.EQUIPMENT_MANUFACTURING,
+        "draft",
+    ),
+    (
+        "四川省高端装备结构材料技术创新中心",
+        "unit_a",
+        "unit_a",
+        "chengdu",
+        TechnologyField.ADVANCED_MATERIALS,
+        "returned",
+    ),
+    ("四川省工业软件技术创新中心", "inst_2", "unit_c", "jxt", TechnologyField.DIGITAL_ECONOMY, "submitted"),
+    (
+        "四川省新型显示技术创新中心",
+        "uni_2",
+        "unit_d",
+        "jxt",
+        TechnologyField.ELECTRONIC_INFORMATION,
+        "supervisor_approved",
+    ),
+    (
+        "四川省先进催化材料技术创新中心",
+        "inst_1",
+        "unit_e",
+        "chengdu",
+        TechnologyField.ENERGY_CHEMICALS,
+        "filed",
+    ),
+]
+APPROVED_ON = date(2023, 6, 30)
+
+NARRATIVE = {
+    "progress": "围绕建设运行方案确定的重点任务，本年度完成关键技术攻关2项，新建中试线1条，服务企业30余家。",
+    "problems": "高层次人才引进难度较大，成果转化收益分配机制仍需完善。",
+    "next_steps": "加快推进第二批攻关任务，完善成果转化激励办法，扩大仪器设备开放共享。",
+}
+
+
+def figures(index: int, year: int) -> dict:
+    """Plausible figures that grow from year to year."""
+    growth = 1 + 0.15 * (year - 2023)
+    values = {}
+    for position, metric in enumerate(METRICS):
+        base = (index + 2) * (position + 3)
+        values[metric.name] = (
+            (Decimal(base * 37) * Decimal(str(growth))).quantize(Decimal("0.01"))
+            if metric.amount
+            else int(base * growth)
+        )
+    values["service_revenue"] = (values["total_revenue"] / 3).quantize(Decimal("0.01"))
+    values["key_technologies_achieved"] = min(
+        values["key_technologies_achieved"], values["key_technologies_tackled"]
+    )
+    values["rd_staff"] = 60 + 10 * index
+    values["rd_staff_full_time"] = 40 + 8 * index
+    values["high_level_talent"] = 6 + index
+    return values
+
+
+def backdate(obj, when: datetime) -> None:
+    """Demo transitions happened on realistic days, not all at the moment of seeding."""
+    ct = ContentType.objects.get_for_model(obj)
+    StateLog.objects.filter(content_type=ct, object_id=obj.pk).update(timestamp=when)
+
+
+def at(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(10, 0)))
+
+
+def seed(*, orgs, users) -> None:
+    if Center.objects.filter(name=ESTABLISHED[0][0]).exists():
+        return
+    seasons = {
+        year: ReportingSeason.objects.get_or_create(
+            year=year, defaults={"due_date": date(year + 1, 3, 31), "opened_by": users["kjt"]}
+        )[0]
+        for year in (2023, 2024, 2025)
+    }
+    for index, (name, lead_key, applicant_name, supervisor_key, field, state_2025) in enumerate(ESTABLISHED):
+        lead, supervisor = orgs[lead_key], orgs[supervisor_key]
+        center = Center.objects.create(
+            name=name,
+            lead_unit=lead,
+            supervisor=supervisor,
+            technology_field=field,
+            region=lead.region,
+            legal_entity_name=name.removeprefix("四川省").removesuffix("技术创新中心")
+            + "技术创新中心（四川）有限公司",
+            credit_code=_center_code(index),
+            director_name=["赵立新", "钱海燕", "孙志强", "李明远", "周晓燕"][index],
+            approved_on=APPROVED_ON,
+        )
+        start, end = cycle_dates(APPROVED_ON)
+        CenterCycle.objects.create(center=center, number=1, start_date=start, end_date=end)
+        applicant, sup_user, kjt = users[applicant_name], users[supervisor_key], users["kjt"]
+        for year in (2023, 2024, 2025):
+            season = seasons[year]
+            report = AnnualReport.objects.create(
+                center=center,
+                year=year,
+                season=season,
+                due_date=season.due_date,
+                **NARRATIVE,
+                **figures(index, year),
+            )
+            target = "filed" if year < 2025 else state_2025
+            if target == "returned":  # returned with more time granted
+                report.due_date = date(2026, 12, 20)
+                report.save(update_fields=["due_date"])
+            walk(report, target, applicant=applicant, supervisor=sup_user, department=kjt)
+            if year < 2025 or target != "draft":
+                backdate(report, at(date(year + 1, 3, 20)))
+        if state_2025 == "draft":
+            AnnualReport.objects.filter(center=center, year=2025).update(
+                **{m.name: None for m in METRICS[:6]}
+            )
+
+
+def walk(report, target, *, applicant, supervisor, department):
+    steps = {
+        "draft": [],
+        "submitted": [("submit", applicant, "")],
+        "returned": [
+            ("submit", applicant, ""),
+            ("return_for_revision", supervisor, "请补充技术转移合同的佐证材料，并核对研发投入口径。"),
+        ],
+        "supervisor_approved": [("submit", applicant, ""), ("supervisor_approve", supervisor, "")],
+        "filed": [
+            ("submit", applicant, ""),
+            ("supervisor_approve", supervisor, ""),
+            ("file", department, ""),
+        ],
+    }[target]
+    for transition, actor, comment in steps:
+        perform(report, transition, actor=actor, comment=comment)
+
+
+def _center_code(index: int) -> str:
+    from sctic.demo import credit_code
+
+    return credit_code("91", "510100", 40000 + index)

@@ -1,0 +1,128 @@
+"""Deadline reminders for annual reports (Art. 19), run by ``manage.py send_reminders``.
+
+- 30, 7 and 1 days before the due date, to the center while its report is not submitted;
+- the day after the due date, an overdue notice to the center and, escalated, to its supervisor;
+- when a report waits on its supervisor, or on 科技厅 after the supervisor's approval, longer than
+  ``SCTIC["REVIEW_REMINDER_DAYS"]``, a reminder to them.
+Every reminder has a key, so that it is sent once however often the sweep runs.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Max, Q
+from django.utils.translation import gettext as _
+from django_fsm_log.models import StateLog
+
+from accounts.roles import Role
+from accounts.selectors import members, role_members
+from notifications import sweeps
+from notifications.services import remind_once
+
+from .models import AnnualReport
+
+R = AnnualReport
+BEFORE_DUE = (30, 7, 1)
+
+
+def _center_users(report):
+    return members(report.center.lead_unit_id, Role.APPLICANT)
+
+
+def _supervisor_users(report):
+    return members(report.center.supervisor_id, Role.SUPERVISOR)
+
+
+def _since(reports) -> dict[int, date]:
+    """When each report entered its current state (one query)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ct = ContentType.objects.get_for_model(AnnualReport)
+    rows = (
+        StateLog.objects.filter(content_type=ct, object_id__in=[r.pk for r in reports])
+        .values("object_id", "state")
+        .annotate(last=Max("timestamp"))
+    )
+    latest = {(row["object_id"], row["state"]): row["last"] for row in rows}
+    return {r.pk: latest[(r.pk, r.state)].date() for r in reports if (r.pk, r.state) in latest}
+
+
+@sweeps.register("annual report reminders")
+def report_reminders(today: date) -> int:
+    sent = 0
+    open_reports = R.objects.filter(state__in=R.OPEN_STATES).select_related("center")
+    for report in open_reports.filter(
+        due_date__gte=today, due_date__lte=today + timedelta(days=max(BEFORE_DUE))
+    ):
+        days = (report.due_date - today).days
+        step = min(d for d in BEFORE_DUE if days <= d)  # a late sweep still sends the step it missed
+        sent += remind_once(
+            f"report:{report.pk}:due-{step}",
+            _center_users(report),
+            subject=_("Annual report due in %(days)d days: %(center)s")
+            % {"days": days, "center": report.center},
+            body=_(
+                "Art. 19: the annual report %(year)d of %(center)s is due on %(due)s. Please complete and submit it to your supervisor."
+            )
+            % {"year": report.year, "center": report.center, "due": report.due_date},
+            obj=report,
+            url=report.get_absolute_url(),
+        )
+    for report in open_reports.filter(due_date__lt=today):
+        text = {
+            "year": report.year,
+            "center": report.center,
+            "due": report.due_date,
+            "days": (today - report.due_date).days,
+        }
+        sent += remind_once(
+            f"report:{report.pk}:overdue",
+            _center_users(report),
+            subject=_("Annual report overdue: %(center)s") % text,
+            body=_(
+                "Art. 19: the annual report %(year)d of %(center)s was due on %(due)s and has not been submitted. Please submit it now."
+            )
+            % text,
+            obj=report,
+            url=report.get_absolute_url(),
+        )
+        sent += remind_once(
+            f"report:{report.pk}:overdue-escalated",
+            _supervisor_users(report),
+            subject=_("Overdue annual report of a center you supervise: %(center)s") % text,
+            body=_(
+                "The annual report %(year)d of %(center)s was due on %(due)s and is %(days)d days overdue. Art. 6: please follow it up."
+            )
+            % text,
+            obj=report,
+            url=report.get_absolute_url(),
+        )
+    waiting = list(
+        R.objects.filter(Q(state=R.State.SUBMITTED) | Q(state=R.State.SUPERVISOR_APPROVED)).select_related(
+            "center"
+        )
+    )
+    limit = settings.SCTIC["REVIEW_REMINDER_DAYS"]
+    since = _since(waiting)
+    department = None
+    for report in waiting:
+        entered = since.get(report.pk)
+        if entered is None or (today - entered).days < limit:
+            continue
+        text = {"center": report.center, "year": report.year, "days": (today - entered).days}
+        if report.state == R.State.SUBMITTED:
+            recipients = _supervisor_users(report)
+            subject = _("An annual report waits for your review: %(center)s") % text
+        else:
+            department = department if department is not None else list(role_members(Role.DEPARTMENT))
+            recipients = department
+            subject = _("An annual report waits to be filed: %(center)s") % text
+        sent += remind_once(
+            f"report:{report.pk}:waiting:{report.state}:{entered.isoformat()}",
+            recipients,
+            subject=subject,
+            body=_("The annual report %(year)d of %(center)s has been waiting for %(days)d days.") % text,
+            obj=report,
+            url=report.get_absolute_url(),
+        )
+    return sent
