@@ -27,19 +27,31 @@ HEADINGS = [
 
 @dataclass(frozen=True)
 class Paragraph:
-    text: str
+    lead: str  # the numbered heading, set in its level's typeface ("" for plain paragraphs)
+    text: str  # the rest of the paragraph, in the body typeface
     level: str  # "p" or h1…h4
+
+    @property
+    def full(self) -> str:
+        return self.lead + self.text
 
 
 def paragraphs(body: str) -> list[Paragraph]:
-    """One paragraph per non-empty line; headings recognised by their numbering (GB/T 9704 7.3.3)."""
+    """One paragraph per non-empty line. A paragraph numbered 一、（一）1.（1）is a heading of that
+    level (GB/T 9704 7.3.3); when text follows the heading's first sentence, only that sentence is
+    set as the heading, the rest as body text."""
     result = []
     for line in body.splitlines():
         text = line.strip()
         if not text:
             continue
         level = next((name for pattern, name in HEADINGS if pattern.match(text)), "p")
-        result.append(Paragraph(text=text, level=level))
+        if level == "p":
+            result.append(Paragraph(lead="", text=text, level=level))
+            continue
+        end = text.find("。")
+        lead, rest = (text[: end + 1], text[end + 1 :]) if 0 <= end < len(text) - 1 else (text, "")
+        result.append(Paragraph(lead=lead, text=rest, level=level))
     return result
 
 

@@ -9,7 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +51,10 @@ def notice_draft(*, kind: str, subject, actor, addressee_orgs, copy_orgs=(), con
     """A draft of the notice of ``kind`` on ``subject``, its title and body filled from the
     decision (templates in notices/bodies/). The department may edit it before issuing."""
     addressee_orgs, copy_orgs = list(addressee_orgs), list(copy_orgs)
-    body = render_to_string(f"notices/bodies/{kind}.txt", context).strip()
+    # The bodies are plain text, not HTML: the decision's words go in as typed (no &quot; or &amp;).
+    body = (
+        get_template(f"notices/bodies/{kind}.txt").template.render(Context(context, autoescape=False)).strip()
+    )
     notice = Notice.objects.create(
         kind=kind,
         title=TITLES[kind].format(**context),

@@ -158,8 +158,17 @@ def perform(obj, transition: str, *, actor, comment: str = "", **data):
             for handler in _handlers.get(key, ()):
                 handler(locked, actor=actor, comment=comment, transition=transition, source=source, **data)
 
-    obj.refresh_from_db()
+    # Handlers may have written with update(): read the row again.
+    _copy_fields(model._default_manager.get(pk=obj.pk), obj)
     return obj
+
+
+def _copy_fields(source, target) -> None:
+    """Give the caller's object the saved values. (django-fsm's refresh_from_db briefly unprotects
+    the shared state field, which is not safe when two threads perform at once.)"""
+    for field in type(source)._meta.concrete_fields:
+        target.__dict__[field.attname] = source.__dict__[field.attname]
+    target._state.fields_cache.clear()
 
 
 def label(spec: Transition) -> str:

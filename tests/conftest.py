@@ -7,18 +7,22 @@ reason; in CI (``SCTIC_REQUIRE_SERVICES=1``, set by .ci/run) they fail instead o
 
 import os
 import socket
+from types import SimpleNamespace
 from urllib.parse import urlparse
 
+import kombu.pools
 import pytest
 from django.db import connection
 
 from accounts.models import Organization
 from accounts.regions import Region
+from sctic import celery_app
 from sctic.choices import TechnologyField
 from sctic.demo import advance
 from tests.factories import ApplicationFactory, ExpertFactory, OrganizationFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("SCTIC_REQUIRE_SERVICES") == "1"
+DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: "connection refused"
 
 
 def _redis_reachable() -> bool:
@@ -61,6 +65,37 @@ def _private_storage(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "private")},
         },
     }
+
+
+# --- the Celery broker ----------------------------------------------------------------------------
+
+
+def _drop_broker_connections():
+    """Celery keeps its broker connection and producer pools on the app (and kombu in a global
+    registry); close and drop them so that the next publish connects to ``conf.broker_url`` as it is now."""
+    kombu.pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker():
+    """``broker.use(url)`` publishes tasks to a real broker (not eager); ``broker.down()`` to one
+    that refuses connections; ``broker.restore()`` (also run at teardown) goes back to the test
+    settings: eager, in-process."""
+    conf = celery_app.conf
+    saved = {"broker_url": conf.broker_url, "task_always_eager": conf.task_always_eager}
+
+    def use(url):
+        _drop_broker_connections()
+        conf.update(broker_url=url, task_always_eager=False)
+
+    def restore():
+        _drop_broker_connections()
+        conf.update(saved)
+
+    yield SimpleNamespace(use=use, down=lambda: use(DEAD_BROKER), restore=restore)
+    restore()
 
 
 # --- organizations and the named users of DESIGN.md --------------------------------------------

@@ -8,9 +8,7 @@ import logging
 import os
 import smtplib
 from datetime import timedelta
-from types import SimpleNamespace
 
-import kombu.pools
 import pytest
 from django.contrib.messages import constants as message_levels
 from django.core.exceptions import ValidationError
@@ -24,13 +22,12 @@ from applications.models import IntentApplication
 from notifications import services
 from notifications.models import Message
 from notifications.tasks import deliver_messages, sweep_pending_messages
-from sctic import celery_app, workflow
+from sctic import workflow
 from sctic.workflow import perform
 from tests.factories import UserFactory
 
 S = IntentApplication.State
 DELIVER_TASK = "notifications.tasks.deliver_messages"
-DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: "connection refused"
 
 
 class RefusingSMTPBackend(BaseEmailBackend):
@@ -59,33 +56,6 @@ def backdate(*messages, minutes=10):
     Message.objects.filter(pk__in=[m.pk for m in messages], email_last_attempt_at__isnull=False).update(
         email_last_attempt_at=past
     )
-
-
-def _drop_broker_connections():
-    """Celery keeps its broker connection and producer pools on the app (and kombu in a global
-    registry); close and drop them so that the next publish connects to ``conf.broker_url`` as it is now."""
-    kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def broker():
-    """``broker.use(url)`` publishes tasks to a real broker (not eager); ``broker.restore()`` (also
-    run at teardown) goes back to the test settings: eager, in-process."""
-    conf = celery_app.conf
-    saved = {"broker_url": conf.broker_url, "task_always_eager": conf.task_always_eager}
-
-    def use(url):
-        _drop_broker_connections()
-        conf.update(broker_url=url, task_always_eager=False)
-
-    def restore():
-        _drop_broker_connections()
-        conf.update(saved)
-
-    yield SimpleNamespace(use=use, restore=restore)
-    restore()
 
 
 @pytest.fixture
@@ -279,7 +249,7 @@ def test_transition_succeeds_while_the_broker_is_down_and_the_sweep_sends_later(
 ):
     client = login(unit_a)
     url = reverse("applications:transition", args=[draft.pk, "submit"])
-    broker.use(DEAD_BROKER)
+    broker.down()
 
     with (
         caplog.at_level(logging.WARNING, logger="sctic.tasks"),

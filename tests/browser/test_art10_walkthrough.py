@@ -5,6 +5,7 @@ interface is translated (zh-hans by default, English second) and its wording may
 Screenshots of each step land in ``test-results/<test>/`` (ignored by git).
 """
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from applications.models import IntentApplication
 from centers.models import Center
+from notices.models import Notice
 from sctic.choices import TechnologyField
 from sctic.demo import credit_code, minimal_pdf
 from tests.factories import PASSWORD
@@ -234,11 +236,18 @@ def test_art10_intent_application_walkthrough_from_draft_to_center(
         assert (own.score, own.verdict) == (score, "support")
         log_out(page, live_server)
 
-    # Art. 10.3, 11.5 — kjt approves; the center exists and is on kjt's list of centers.
+    # Art. 10.3, 11.5 — kjt approves on the decision page (the notice is issued with it); the
+    # center exists and is on kjt's list of centers.
     log_in(page, live_server, kjt)
     open_from_dashboard(page, live_server, application_url)
-    expect(page.locator('[data-action="approve"]')).to_be_enabled()
-    press(page, "approve", "经专家咨询论证，同意建设。")
+    expect(page.locator('a[data-action="approve"]')).to_be_enabled()
+    page.click('a[data-action="approve"]')
+    expect(page).to_have_url(f"{live_server.url}{application_url}transitions/approve/")
+    page.fill("#id_comment", "经专家咨询论证，同意建设。")
+    expect(page.locator("#id_hold_notice")).not_to_be_checked()  # issued at once unless kept as a draft
+    shoot(page, output_path, "07-kjt-approve")
+    page.click("main form button[type=submit][data-once]")
+    expect(page).to_have_url(f"{live_server.url}{application_url}")
     expect_state(page, "approved")
     center = Center.objects.get(application_id=pk)
     assert center.name == PROPOSED_NAME
@@ -246,6 +255,24 @@ def test_art10_intent_application_walkthrough_from_draft_to_center(
     assert center.cycles.count() == 1
     expect(page.locator(f'main a[href="{center.get_absolute_url()}"]')).to_be_visible()
     shoot(page, output_path, "07-kjt-approved")
+
+    # Art. 10.3 — the approval notice is on the application's page; its PDF is archived.
+    notice = Notice.objects.get(kind="approval", object_id=pk)
+    assert notice.state == "issued"
+    assert {o.pk for o in notice.addressee_orgs.all()} == {chengdu.organization_id, unit_a.organization_id}
+    page.click('[data-notice="approval"]')
+    expect(page).to_have_url(f"{live_server.url}{notice.get_absolute_url()}")
+    expect(page.locator("main")).to_contain_text(notice.number)
+    pdf_link = page.locator('[data-action="pdf"]')
+    expect(pdf_link).to_be_visible()
+    shoot(page, output_path, "07-kjt-approval-notice")
+    response = page.request.get(f"{live_server.url}{pdf_link.get_attribute('href')}")
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    content = response.body()
+    assert content.startswith(b"%PDF-")
+    notice.refresh_from_db()
+    assert hashlib.sha256(content).hexdigest() == notice.sha256
 
     page.click('#nav a[href="/centers/"]')
     expect(page).to_have_url(f"{live_server.url}/centers/")

@@ -14,15 +14,14 @@ from accounts.models import Organization
 from notices.models import Kind, Letterhead, Notice
 from notices.rendering import render_pdf
 
-BODY = """你们报送的四川省基准测试技术创新中心建设申请收悉。根据《四川省技术创新中心建设运行管理办法》第十条规定，经专家咨询论证，同意建设四川省基准测试技术创新中心，首个建设运行周期为2026年11月26日至2029年11月25日。
-请主管部门履行培育、推荐和监督管理职责。"""
+BODY = """根据《四川省技术创新中心建设运行管理办法》第十条规定，经专家咨询论证，同意建设四川省基准测试技术创新中心。"""
 
 
 def sample_notice(number: int) -> tuple[Notice, Letterhead]:
     issuer = Organization(name="四川省科学技术厅", kind=Organization.Kind.DEPARTMENT)
     notice = Notice(
         kind=Kind.APPROVAL,
-        title="四川省科学技术厅关于同意建设四川省基准测试技术创新中心的批复",
+        title="关于同意建设四川省基准测试技术创新中心的批复",
         addressees="成都市科学技术局，成都天府轨道交通装备研究院有限公司",
         body=BODY,
         issuer=issuer,
