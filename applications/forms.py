@@ -113,21 +113,6 @@ class RecommendForm(TransitionCommentForm):
             self.initial.setdefault("rank", rank)
 
 
-class DecisionForm(TransitionCommentForm):
-    """Art. 10.3 decisions: the reason, and whether the notice is issued at once (the default) or
-    kept as a draft for the department to edit first."""
-
-    hold_notice = forms.BooleanField(
-        label=_("Keep the official notice as a draft to edit before issuing"),
-        required=False,
-        help_text=_("Otherwise the notice is numbered and issued with this decision."),
-    )
-    field_order = ["comment", "hold_notice"]
-
-    def transition_data(self):
-        return {"hold_notice": self.cleaned_data["hold_notice"]}
-
-
 class ExpertChoiceWidget(forms.CheckboxSelectMultiple):
     """Experts with a conflict of interest are listed, greyed out, with the reason."""
 

@@ -382,7 +382,7 @@ class IntentApplication(FSMModelMixin, models.Model):
             "style": "success",
             "comment": "optional",
             "article": _("Art. 10.3"),
-            "form": "applications.forms.DecisionForm",
+            "form": "sctic.forms.DecisionForm",
         },
     )
     def approve(self):
@@ -400,7 +400,7 @@ class IntentApplication(FSMModelMixin, models.Model):
             "style": "danger",
             "comment": "required",
             "article": _("Art. 10.3"),
-            "form": "applications.forms.DecisionForm",
+            "form": "sctic.forms.DecisionForm",
         },
     )
     def reject(self):

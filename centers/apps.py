@@ -7,6 +7,6 @@ class CentersConfig(AppConfig):
     verbose_name = _("Technology innovation centers")
 
     def ready(self):
-        from . import access, exports  # noqa: F401  (exports registers itself)
+        from . import access, exports, services  # noqa: F401  (exports and services register themselves)
 
         access.register()

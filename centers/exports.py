@@ -2,9 +2,9 @@ from django.utils.translation import gettext_lazy as _
 
 from exports.registry import Exporter, filtered_list, register
 
-from .filters import CenterFilter
-from .models import Center
-from .selectors import list_queryset
+from .filters import CenterFilter, ChangeFilter
+from .models import Center, ChangeRequest
+from .selectors import change_list_queryset, list_queryset
 
 register(
     Exporter(
@@ -25,6 +25,25 @@ register(
             (_("Current cycle"), lambda c: c.cycle_number),
             (_("Cycle starts"), lambda c: c.cycle_start),
             (_("Cycle ends"), lambda c: c.cycle_end),
+        ],
+    )
+)
+
+register(
+    Exporter(
+        kind="changes",
+        title=_("Change requests"),
+        queryset=filtered_list(ChangeRequest, ChangeFilter, change_list_queryset),
+        columns=[
+            (_("Center"), lambda c: c.center.name),
+            (_("What is to change"), lambda c: c.get_kind_display()),
+            (_("Proposed"), lambda c: c.proposal_text()),
+            (_("Value before the change"), lambda c: c.previous_value),
+            (_("Reason"), lambda c: c.reason),
+            (_("Supervisor"), lambda c: c.center.supervisor.name),
+            (_("State"), lambda c: c.get_state_display()),
+            (_("Last changed"), lambda c: c.updated_at),
+            (_("Decided"), lambda c: c.decided_at),
         ],
     )
 )

@@ -6,7 +6,7 @@ from accounts.models import Organization
 from accounts.regions import Region
 from sctic.choices import TechnologyField
 
-from .models import Center
+from .models import Center, ChangeRequest
 
 
 class CenterFilter(django_filters.FilterSet):
@@ -30,3 +30,24 @@ class CenterFilter(django_filters.FilterSet):
 
     def by_cycle_end_year(self, queryset, name, value):
         return queryset.filter(cycles__closed_on__isnull=True, cycles__end_date__year=value)
+
+
+class ChangeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    state = django_filters.ChoiceFilter(label=_("State"), choices=ChangeRequest.State.choices)
+    kind = django_filters.ChoiceFilter(label=_("What is to change"), choices=ChangeRequest.Kind.choices)
+    region = django_filters.ChoiceFilter(
+        label=_("Region"), field_name="center__region", choices=Region.choices
+    )
+    supervisor = django_filters.ModelChoiceFilter(
+        label=_("Supervisor"),
+        field_name="center__supervisor",
+        queryset=Organization.objects.filter(kind__in=Organization.SUPERVISOR_KINDS),
+    )
+
+    class Meta:
+        model = ChangeRequest
+        fields = ["q", "state", "kind", "region", "supervisor"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(center__name__icontains=value) | Q(proposed_value__icontains=value))

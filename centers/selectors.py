@@ -14,3 +14,7 @@ def list_queryset(qs):
         )
         .order_by("name")
     )
+
+
+def change_list_queryset(qs):
+    return qs.select_related("center__supervisor", "center__lead_unit").order_by("-updated_at", "-id")

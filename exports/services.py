@@ -1,5 +1,6 @@
 import io
 import logging
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -28,7 +29,7 @@ def _cell(value):
         return ""
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         return timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, (int, float, str)) or hasattr(value, "isoformat"):
+    if isinstance(value, (int, float, Decimal, str)) or hasattr(value, "isoformat"):  # numbers stay numbers
         return value
     return str(value)
 

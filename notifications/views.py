@@ -48,7 +48,10 @@ def read_all(request):
 def preferences(request):
     preference, _created = EmailPreference.objects.get_or_create(user=request.user)
     initial = [value for value, _label in OPTIONAL if value not in preference.muted]
-    form = EmailPreferenceForm(request.POST or None, initial={"wanted": initial})
+    # Not ``request.POST or None``: a POST with every box unticked is empty, and still an answer.
+    form = EmailPreferenceForm(
+        request.POST if request.method == "POST" else None, initial={"wanted": initial}
+    )
     if request.method == "POST" and form.is_valid():
         preference.muted = [value for value, _label in OPTIONAL if value not in form.cleaned_data["wanted"]]
         preference.save(update_fields=["muted"])

@@ -44,6 +44,10 @@ class ReportForm(forms.ModelForm):
                         "“%(label)s” is implausibly large. Check the unit (%(unit)s) and the decimal point."
                     )
                     % {"label": metric.label, "unit": metric.unit},
+                    "max_whole_digits": _(
+                        "“%(label)s” is implausibly large. Check the unit (%(unit)s) and the decimal point."
+                    )
+                    % {"label": metric.label, "unit": metric.unit},
                     "max_decimal_places": _("Give amounts with at most two decimals (%(unit)s).")
                     % {"unit": metric.unit},
                 }
@@ -57,7 +61,8 @@ class SeasonForm(forms.ModelForm):
     class Meta:
         model = ReportingSeason
         fields = ["year", "due_date"]
-        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+        # <input type="date"> only takes ISO dates; the localized 2027/03/31 leaves it empty.
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {"due_date": _("By default 31 March of the next year.")}
 
     def __init__(self, *args, **kwargs):
@@ -65,3 +70,6 @@ class SeasonForm(forms.ModelForm):
         year = timezone.localdate().year - 1 if timezone.localdate().month <= 3 else timezone.localdate().year
         self.initial.setdefault("year", year)
         self.initial.setdefault("due_date", default_due_date(year))
+
+    def validate_unique(self):
+        """``season_open`` refuses a second season with its own message (“…年度报告已启动”)."""

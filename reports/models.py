@@ -61,6 +61,7 @@ class AnnualReport(FSMModelMixin, models.Model):
         RETURNED = "returned", _("Returned for revision")
         SUPERVISOR_APPROVED = "supervisor_approved", _("Approved by supervisor")
         FILED = "filed", _("Filed")
+        CANCELLED = "cancelled", _("Closed with the center")
 
     OPEN_STATES = (State.DRAFT, State.RETURNED)
 
@@ -215,6 +216,16 @@ class AnnualReport(FSMModelMixin, models.Model):
     def file(self):
         """Art. 19: 科技厅 files the report the supervisor approved."""
         self.filed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.RETURNED, State.SUBMITTED, State.SUPERVISOR_APPROVED],
+        target=State.CANCELLED,
+        permission=access.is_department_member,
+        custom={"label": _("Close"), "comment": "required", "hidden": True},
+    )
+    def cancel(self):
+        """Closed because the center was revoked or removed from the sequence (Art. 5.2, 23)."""
 
 
 for _metric in METRICS:

@@ -35,13 +35,13 @@ class ReportList(FilteredListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["is_department"] = has_role(user, Role.DEPARTMENT) or user.is_superuser
+        names = set()
+        if context["is_department"]:
+            names |= {"file", "return_for_revision"}
+        if has_role(user, Role.SUPERVISOR) or user.is_superuser:
+            names.add("supervisor_approve")  # 科技厅 never approves in the supervisor's place
         context["batch_actions"] = [
-            workflow.any_action(AnnualReport, name)
-            for name in BATCH_TRANSITIONS
-            if has_role(user, Role.DEPARTMENT)
-            or user.is_superuser
-            or name == "supervisor_approve"
-            and has_role(user, Role.SUPERVISOR)
+            workflow.any_action(AnnualReport, name) for name in BATCH_TRANSITIONS if name in names
         ]
         return context
 

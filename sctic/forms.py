@@ -31,3 +31,18 @@ class PortalFormRenderer(TemplatesSetting):
     """Every ``{{ field.as_field_group }}`` is drawn by templates/includes/field.html (Bootstrap)."""
 
     field_template_name = "includes/field.html"
+
+
+class DecisionForm(TransitionCommentForm):
+    """A decision of 科技厅 that is issued as an official notice (Art. 5): the reason, and whether the
+    notice is issued at once (the default) or kept as a draft for the department to edit first."""
+
+    hold_notice = forms.BooleanField(
+        label=_("Keep the official notice as a draft to edit before issuing"),
+        required=False,
+        help_text=_("Otherwise the notice is numbered and issued with this decision."),
+    )
+    field_order = ["comment", "hold_notice"]
+
+    def transition_data(self):
+        return {"hold_notice": self.cleaned_data["hold_notice"]}

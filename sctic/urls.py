@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import LoginForm
+from centers.urls import changes_patterns
 
 from . import dashboards
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("applications/", include("applications.urls")),
     path("centers/", include("centers.urls")),
+    path("changes/", include(changes_patterns)),
     path("reports/", include("reports.urls")),
     path("files/", include("attachments.urls")),
     path("notices/", include("notices.urls")),

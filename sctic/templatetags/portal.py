@@ -19,6 +19,9 @@ STATE_COLOURS = {
     "delisted": "danger",
     "revoked": "dark",
     "issued": "success",
+    "supervisor_approved": "primary",
+    "filed": "success",
+    "cancelled": "secondary",
 }
 
 

@@ -22,6 +22,7 @@ from centers.services import cycle_dates
 from experts.models import ExpertProfile
 from notices.models import Kind, Notice
 from notices.services import notice_draft
+from centers import demo as centers_demo
 from reports import demo as reports_demo
 from sctic.choices import TechnologyField
 from sctic.demo import advance, complete_sections, credit_code
@@ -217,6 +218,13 @@ class Command(BaseCommand):
                 self._application(*spec)
             self._notices()
             reports_demo.seed(orgs=self.orgs, users=self.users)
+            centers_demo.seed(
+                users=self.users,
+                orgs=self.orgs,
+                center_users={
+                    name: self.users[applicant] for name, _lead, applicant, *_rest in reports_demo.ESTABLISHED
+                },
+            )
             if scale:
                 self._scale(scale)
         self._print_logins()
