@@ -150,6 +150,39 @@ class Center(FSMModelMixin, models.Model):
         """Art. 5.2: 科技厅 revokes the center; its record stays readable."""
         self.ended_on = timezone.localdate()
 
+    # Art. 23 dynamic management, driven by the evaluation (evaluations.services) -------------------
+
+    @transition(
+        field=state,
+        source=State.OPERATING,
+        target=State.RECTIFYING,
+        permission=access.is_department_member,
+        custom={"label": _("Start rectification"), "comment": "optional", "hidden": True},
+    )
+    def start_rectification(self):
+        """Art. 23: a center graded fail rectifies for one year."""
+
+    @transition(
+        field=state,
+        source=State.RECTIFYING,
+        target=State.OPERATING,
+        permission=access.is_department_member,
+        custom={"label": _("End rectification"), "comment": "optional", "hidden": True},
+    )
+    def finish_rectification(self):
+        """Art. 23: the rectification passed; the center operates in its next cycle."""
+
+    @transition(
+        field=state,
+        source=[State.OPERATING, State.RECTIFYING],
+        target=State.DELISTED,
+        permission=access.is_department_member,
+        custom={"label": _("Remove from the sequence"), "comment": "required", "hidden": True},
+    )
+    def delist(self):
+        """Art. 23: failed rectification, absence or withdrawal: no longer in the sequence."""
+        self.ended_on = timezone.localdate()
+
 
 class CenterCoBuilder(models.Model):
     """A university, institute or enterprise building the center with its lead unit (Art. 9.2);

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
@@ -82,6 +82,11 @@ def _apply(change: ChangeRequest, center: Center) -> None:
     center.save()
 
 
+def _in_chinese(text) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text())
+
+
 @workflow.on(ChangeRequest, "approve")
 def apply_change(change, *, actor, hold_notice=False, **_ignored):
     """Art. 20: the approved change is applied to the center in the same transaction; the old value
@@ -89,7 +94,11 @@ def apply_change(change, *, actor, hold_notice=False, **_ignored):
     center = Center.objects.select_for_update().get(pk=change.center_id)
     change.center = center
     before, after, old_name = change.current_value(), change.proposal_text(), center.name
+    # The unit that applied gets the reply, also when the change gives the center a new lead unit.
+    addressees = [center.supervisor, center.lead_unit]
     _apply(change, center)
+    if center.lead_unit not in addressees:
+        addressees.append(center.lead_unit)
     CenterHistory.objects.create(
         center=center,
         kind=change.kind,
@@ -103,10 +112,11 @@ def apply_change(change, *, actor, hold_notice=False, **_ignored):
         kind=Kind.CHANGE_APPROVAL,
         subject=change,
         actor=actor,
-        addressee_orgs=[center.supervisor, center.lead_unit],
+        addressee_orgs=addressees,
         context={
             "name": old_name,
-            "change": change.get_kind_display(),
+            # An official document is in Chinese, whatever language the approving user reads.
+            "change": _in_chinese(change.get_kind_display),
             "old": before.replace("\n", "、"),
             "new": after.replace("\n", "、"),
             "reason": change.reason,
@@ -146,9 +156,9 @@ def tell_change_parties(change, *, actor, comment, transition, source, **_ignore
 
 
 def close_open_work(center: Center, *, actor, reason: str) -> int:
-    """A center that is revoked or removed from the sequence: its open change requests and annual
-    reports are closed with the reason, and its current cycle ends today. Returns how many items
-    were closed."""
+    """A center that is revoked or removed from the sequence: its open change requests, annual
+    reports and evaluations are closed with the reason, and its current cycle ends today. Returns
+    how many items were closed."""
     from reports.models import AnnualReport
 
     closed = 0
@@ -164,8 +174,34 @@ def close_open_work(center: Center, *, actor, reason: str) -> int:
     for report in AnnualReport.objects.filter(center=center, state__in=open_reports):
         workflow.perform(report, "cancel", actor=actor, comment=reason)
         closed += 1
+    from evaluations.models import Evaluation
+
+    live = [*Evaluation.OPEN_STATES, Evaluation.State.RECTIFYING]
+    for evaluation in Evaluation.objects.filter(center=center, state__in=live):
+        workflow.perform(evaluation, "close", actor=actor, comment=reason)
+        closed += 1
     CenterCycle.objects.filter(center=center, closed_on__isnull=True).update(closed_on=timezone.localdate())
     return closed
+
+
+def center_next_cycle(center: Center) -> CenterCycle:
+    """Art. 23: excellent, good, pass and rectified centers enter the next cycle, which starts the
+    day after the current one ends (or today, if that is later)."""
+    current = CenterCycle.objects.select_for_update().filter(center=center, closed_on__isnull=True).first()
+    today = timezone.localdate()
+    start = max(current.end_date + timedelta(days=1), today) if current else today
+    number = (current.number if current else center.cycles.count()) + 1
+    if current:
+        current.closed_on = today
+        current.save(update_fields=["closed_on"])
+    start, end = cycle_dates(start)
+    return CenterCycle.objects.create(center=center, number=number, start_date=start, end_date=end)
+
+
+@workflow.on(Center, "delist")
+def close_delisted(center, *, actor, comment, **_ignored):
+    """Art. 23: a center removed from the sequence has its open work closed."""
+    close_open_work(center, actor=actor, reason=comment)
 
 
 @workflow.on(Center, "revoke")

@@ -53,7 +53,8 @@ def detail(request, pk):
 
     user = request.user
     center = access.get_visible_or_404(Center, user, pk)
-    cycles = list(center.cycles.prefetch_related("attachments__uploaded_by"))
+    # kind_label reads the attachment's content type: prefetched, or one query per plan.
+    cycles = list(center.cycles.prefetch_related("attachments__uploaded_by", "attachments__content_type"))
     can_edit = access.can_change(user, center)
     context = {
         "center": center,

@@ -18,6 +18,18 @@ def register(name: str):
     return decorate
 
 
+REMIND_BEFORE = (30, 7, 1)
+
+
+def step_before(days_left: int, steps=REMIND_BEFORE) -> int | None:
+    """Which “N days before” reminder is due with ``days_left`` to the deadline (a late sweep still
+    sends the step it missed, never an earlier one); None when none is due yet or it has passed."""
+    if days_left < 0:
+        return None
+    due = [step for step in steps if days_left <= step]
+    return min(due) if due else None
+
+
 def run_all(today: date) -> dict[str, int]:
     return {name: sweep(today) for name, sweep in _sweeps.items()}
 

@@ -61,24 +61,43 @@ NARRATIVE = {
 }
 
 
-def figures(index: int, year: int) -> dict:
-    """Plausible figures that grow from year to year."""
-    growth = 1 + 0.15 * (year - 2023)
+# A year's figures of a typical provincial center (amounts in 万元).
+BASE = {
+    "rd_spending": 1800,
+    "total_revenue": 6000,
+    "service_revenue": 2000,
+    "government_funding": 800,
+    "national_tasks": 1,
+    "national_task_funding": 1200,
+    "provincial_tasks": 2,
+    "provincial_task_funding": 600,
+    "key_technologies_tackled": 4,
+    "key_technologies_achieved": 2,
+    "invention_patents_filed": 30,
+    "invention_patents_granted": 15,
+    "standards_led": 1,
+    "standards_joined": 3,
+    "transfer_contracts": 12,
+    "transfer_amount": 800,
+    "enterprises_served": 40,
+    "enterprises_incubated": 3,
+    "rd_staff": 80,
+    "rd_staff_full_time": 55,
+    "high_level_talent": 8,
+    "shared_instruments": 20,
+    "open_projects": 6,
+}
+
+
+def figures(index: int, year: int, scale: float = 1.0) -> dict:
+    """Plausible figures that differ between centers (``index``) and grow from year to year."""
+    factor = Decimal(str((0.7 + 0.15 * (index % 5)) * (1 + 0.12 * (year - 2023)) * scale))
     values = {}
-    for position, metric in enumerate(METRICS):
-        base = (index + 2) * (position + 3)
+    for metric in METRICS:
+        value = Decimal(BASE[metric.name]) * factor
         values[metric.name] = (
-            (Decimal(base * 37) * Decimal(str(growth))).quantize(Decimal("0.01"))
-            if metric.amount
-            else int(base * growth)
+            value.quantize(Decimal("0.01")) if metric.amount else int(value.to_integral_value())
         )
-    values["service_revenue"] = (values["total_revenue"] / 3).quantize(Decimal("0.01"))
-    values["key_technologies_achieved"] = min(
-        values["key_technologies_achieved"], values["key_technologies_tackled"]
-    )
-    values["rd_staff"] = 60 + 10 * index
-    values["rd_staff_full_time"] = 40 + 8 * index
-    values["high_level_talent"] = 6 + index
     return values
 
 

@@ -22,7 +22,7 @@ from notifications.services import remind_once
 from .models import AnnualReport
 
 R = AnnualReport
-BEFORE_DUE = (30, 7, 1)
+BEFORE_DUE = sweeps.REMIND_BEFORE
 
 
 def _center_users(report):
@@ -55,7 +55,7 @@ def report_reminders(today: date) -> int:
         due_date__gte=today, due_date__lte=today + timedelta(days=max(BEFORE_DUE))
     ):
         days = (report.due_date - today).days
-        step = min(d for d in BEFORE_DUE if days <= d)  # a late sweep still sends the step it missed
+        step = sweeps.step_before(days, BEFORE_DUE)
         sent += remind_once(
             f"report:{report.pk}:due-{step}",
             _center_users(report),

@@ -9,6 +9,7 @@ from accounts.roles import Role, has_role
 from applications import selectors as application_selectors
 from applications.models import IntentApplication
 from centers.models import Center
+from evaluations import selectors as evaluation_selectors
 from notices.models import Notice
 from reports import selectors as report_selectors
 from reports.metrics import KEY_METRICS
@@ -39,7 +40,11 @@ def _state_counts(queryset, states) -> list[dict]:
 
 def _common(user) -> dict:
     applications = access.visible(IntentApplication, user)
-    awaiting = [*application_selectors.awaiting(user)[:20], *report_selectors.awaiting(user)[:20]]
+    awaiting = [
+        *application_selectors.awaiting(user)[:20],
+        *report_selectors.awaiting(user)[:20],
+        *evaluation_selectors.awaiting(user)[:20],
+    ]
     return {
         "awaiting": awaiting,
         "application_counts": _state_counts(applications, IntentApplication.State),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "applications",
     "reports",
     "centers",
+    "evaluations",
 ]
 
 MIDDLEWARE = [

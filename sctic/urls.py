@@ -24,6 +24,7 @@ urlpatterns = [
     path("centers/", include("centers.urls")),
     path("changes/", include(changes_patterns)),
     path("reports/", include("reports.urls")),
+    path("evaluations/", include("evaluations.urls")),
     path("files/", include("attachments.urls")),
     path("notices/", include("notices.urls")),
     path("messages/", include("notifications.urls")),

@@ -67,6 +67,29 @@ def on(model: type[models.Model], *transitions: str):
     return decorate
 
 
+def transition_method(obj, name: str):
+    """The bound method of transition ``name``. Usually the attribute of that name; a model may
+    keep a field with the transition's name (``Evaluation.grade``) and define the method under
+    another attribute whose function is named ``name``."""
+    attribute = _method_names(type(obj)).get(name, name)
+    return getattr(obj, attribute)
+
+
+_method_name_cache: dict[type, dict[str, str]] = {}
+
+
+def _method_names(model) -> dict[str, str]:
+    if model not in _method_name_cache:
+        names = {}
+        for attribute in dir(model):
+            meta = getattr(getattr(model, attribute, None), "_django_fsm", None)
+            if meta is not None:
+                for spec in meta.transitions.values():
+                    names[spec.name] = attribute
+        _method_name_cache[model] = names
+    return _method_name_cache[model]
+
+
 def state_field(model) -> FSMFieldMixin:
     return model._meta.get_field(STATE_FIELD)
 
@@ -148,7 +171,7 @@ def perform(obj, transition: str, *, actor, comment: str = "", **data):
             raise ValidationError({"comment": MESSAGE_COMMENT_REQUIRED})
         _check_conditions(spec, locked)
 
-        method = getattr(locked, transition)
+        method = transition_method(locked, transition)
         accepted = inspect.signature(method).parameters
         kwargs = {k: v for k, v in data.items() if k in accepted}
         with FSMLogDescriptor(locked, "by", actor), FSMLogDescriptor(locked, "description", comment):

@@ -22,6 +22,12 @@ STATE_COLOURS = {
     "supervisor_approved": "primary",
     "filed": "success",
     "cancelled": "secondary",
+    "pending": "secondary",
+    "graded": "success",
+    "rectified": "success",
+    "removed": "danger",
+    "absent": "danger",
+    "closed": "secondary",
 }
 
 

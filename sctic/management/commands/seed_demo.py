@@ -17,12 +17,13 @@ from accounts.models import Organization, User
 from accounts.regions import Region
 from accounts.roles import Role
 from applications.models import CoBuilder, IntentApplication
+from centers import demo as centers_demo
 from centers.models import Center, CenterCycle
 from centers.services import cycle_dates
+from evaluations import demo as evaluations_demo
 from experts.models import ExpertProfile
 from notices.models import Kind, Notice
 from notices.services import notice_draft
-from centers import demo as centers_demo
 from reports import demo as reports_demo
 from sctic.choices import TechnologyField
 from sctic.demo import advance, complete_sections, credit_code
@@ -225,6 +226,7 @@ class Command(BaseCommand):
                     name: self.users[applicant] for name, _lead, applicant, *_rest in reports_demo.ESTABLISHED
                 },
             )
+            evaluations_demo.seed(orgs=self.orgs, users=self.users)
             if scale:
                 self._scale(scale)
         self._print_logins()

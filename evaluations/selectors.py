@@ -1,0 +1,78 @@
+from django.db.models import Count, Q
+
+from accounts.regions import Region
+from sctic.choices import TechnologyField
+
+from .models import Evaluation, Grade
+
+
+def list_queryset(qs):
+    return qs.select_related("center__lead_unit", "center__supervisor", "round", "cycle").order_by(
+        "-round__year", "center__name"
+    )
+
+
+SORTS = {
+    "center": "center__name",
+    "region": "center__region",
+    "field": "center__technology_field",
+    "total": "total_score",
+    "grade": "grade",
+    "state": "state",
+}
+
+
+def score_table(evaluations, sort: str = "-total"):
+    """The round's score table, sortable by any column (``?sort=-total``)."""
+    order = SORTS.get(sort.lstrip("-"), "total_score")
+    direction = "-" if sort.startswith("-") else ""
+    return list(list_queryset(evaluations).order_by(f"{direction}{order}", "center__name"))
+
+
+def grade_distribution(evaluation_round, by: str) -> list[dict]:
+    """Counts of each grade per region (``center__region``) or field (``center__technology_field``)."""
+    labels = dict(Region.choices) if by == "center__region" else dict(TechnologyField.choices)
+    rows = (
+        evaluation_round.evaluations.order_by()
+        .values(by)
+        .annotate(
+            total=Count("pk"),
+            **{g.value: Count("pk", filter=Q(grade=g.value)) for g in Grade},
+            undecided=Count("pk", filter=Q(grade="")),
+        )
+        .order_by(by)
+    )
+    result = []
+    for row in rows:
+        row["label"] = labels.get(row[by], row[by])
+        row["bars"] = [
+            (g.value, g.label, row[g.value], round(100 * row[g.value] / row["total"]) if row["total"] else 0)
+            for g in Grade
+        ]
+        result.append(row)
+    return result
+
+
+def round_progress(evaluation_round) -> dict:
+    counts = dict(evaluation_round.evaluations.order_by().values_list("state").annotate(n=Count("pk")))
+    return {
+        "states": [(value, label, counts.get(value, 0)) for value, label in Evaluation.State.choices],
+        "total": sum(counts.values()),
+    }
+
+
+def awaiting(user):
+    """Evaluations ``user`` must act on now (one query)."""
+    from accounts.roles import Role, has_role
+
+    from .access import visible_evaluations
+
+    S = Evaluation.State
+    scope = Q(pk__in=[])
+    if has_role(user, Role.APPLICANT):
+        scope |= Q(center__lead_unit_id=user.organization_id, state__in=[S.PENDING, S.RECTIFYING])
+    if has_role(user, Role.DEPARTMENT):
+        scope |= Q(state=S.SUBMITTED) | Q(state=S.UNDER_REVIEW, proposed_grade__gt="")
+    if has_role(user, Role.EXPERT):
+        scope |= Q(state=S.UNDER_REVIEW, experts__expert=user, experts__submitted_at__isnull=True)
+    return list_queryset(visible_evaluations(user).filter(scope)).distinct()

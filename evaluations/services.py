@@ -1,0 +1,408 @@
+"""Evaluation rounds, expert scoring and dynamic management (Art. 21–24)."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm
+
+from accounts.models import Organization
+from accounts.roles import Role
+from accounts.selectors import members, role_members
+from centers.models import Center, CenterCycle
+from centers.services import center_next_cycle
+from experts.selectors import candidates
+from notices.models import Kind
+from notices.rendering import chinese_date
+from notices.services import decision_notice
+from notifications.models import Category
+from notifications.services import notify, notify_transition
+from reports.models import AnnualReport
+from sctic import workflow
+
+from . import scoring
+from .access import SCORE_PERMISSION
+from .models import (
+    Evaluation,
+    EvaluationExpert,
+    EvaluationRound,
+    Grade,
+    IndicatorScore,
+    PostSubsidy,
+    RuleSet,
+)
+
+E = Evaluation
+MESSAGE_ROUND_EXISTS = _("The evaluation round of %(year)d has already been opened.")
+MESSAGE_NO_CENTERS = _("No live center's construction cycle ends in %(year)d.")
+MESSAGE_TOO_FEW = _("Assign at least %(count)d experts (rule set of the round).")
+MESSAGE_CONFLICT = _("%(expert)s cannot be assigned: %(reason)s.")
+MESSAGE_NOT_EXPERT = _("%(user)s is not in the expert pool.")
+MESSAGE_INTEGRITY = _("Art. 24: an integrity finding is recorded for this center; the grade must be fail.")
+MESSAGE_REASON_FOR_OTHER_GRADE = _(
+    "Give the reason for a grade that differs from the proposed one (%(proposed)s)."
+)
+MESSAGE_SCORING_CLOSED = _("Scoring is closed for this evaluation.")
+MESSAGE_DECLARE = _("Please declare that you have no conflict of interest before scoring.")
+MESSAGE_RESULTS_PENDING = _("Not every center of the round has been decided yet.")
+MESSAGE_RESULTS_ISSUED = _("The results notice of this round has already been issued.")
+REASON_BOARD = _("sits on the center's board or expert committee")
+
+
+# Rounds -----------------------------------------------------------------------------------------
+
+
+def round_open(
+    *, year: int, rule_set: RuleSet, materials_deadline: date, scoring_deadline: date, actor, title: str = ""
+) -> EvaluationRound:
+    """Art. 22: open the evaluation of the live centers whose current cycle ends in ``year``; the
+    round keeps a frozen copy of the rule set."""
+    with transaction.atomic():
+        if EvaluationRound.objects.filter(year=year).exists():
+            raise ValidationError({"year": MESSAGE_ROUND_EXISTS % {"year": year}})
+        cycles = list(
+            CenterCycle.objects.select_related("center")
+            .filter(closed_on__isnull=True, end_date__year=year, center__state__in=Center.LIVE_STATES)
+            .exclude(evaluation__isnull=False)
+        )
+        if not cycles:
+            raise ValidationError({"year": MESSAGE_NO_CENTERS % {"year": year}})
+        evaluation_round = EvaluationRound.objects.create(
+            year=year,
+            title=title or f"{year}年四川省技术创新中心绩效评估",
+            rule_set=rule_set,
+            rules=rule_set.snapshot(),
+            materials_deadline=materials_deadline,
+            scoring_deadline=scoring_deadline,
+            opened_by=actor,
+        )
+        Evaluation.objects.bulk_create(
+            Evaluation(round=evaluation_round, center=c.center, cycle=c) for c in cycles
+        )
+        for evaluation in Evaluation.objects.filter(round=evaluation_round).select_related("center"):
+            notify(
+                members(evaluation.center.lead_unit_id, Role.APPLICANT),
+                subject=_("Three-year evaluation: %(center)s") % {"center": evaluation.center},
+                body=_(
+                    "Art. 21, 22: the evaluation of %(center)s has opened. Submit the self-assessment by %(due)s."
+                )
+                % {"center": evaluation.center, "due": materials_deadline},
+                obj=evaluation,
+                url=evaluation.get_absolute_url(),
+                category=Category.DEADLINE,
+            )
+    return evaluation_round
+
+
+# Objective data and scores ------------------------------------------------------------------------
+
+
+def cycle_reports(evaluation) -> list[AnnualReport]:
+    """The filed annual reports of the evaluated cycle (Art. 21: objective data first)."""
+    cycle = evaluation.cycle
+    return list(
+        AnnualReport.objects.filter(
+            center_id=evaluation.center_id,
+            state=AnnualReport.State.FILED,
+            year__gte=cycle.start_date.year,
+            year__lte=cycle.end_date.year,
+        ).order_by("year")
+    )
+
+
+def indicator_results(evaluation, reports=None, assignments=None) -> list[dict]:
+    """Each indicator of the round's rules with its score: computed from the filed reports, or the
+    experts' trimmed mean (five or more experts: highest and lowest dropped)."""
+    rules = evaluation.round.rules
+    reports = cycle_reports(evaluation) if reports is None else reports
+    figures = [r.figures() for r in reports]
+    if assignments is None:
+        assignments = list(evaluation.experts.filter(submitted_at__isnull=False).prefetch_related("scores"))
+    expert_scores: dict[str, list] = {}
+    for assignment in assignments:
+        if assignment.submitted_at is None:
+            continue
+        for s in assignment.scores.all():
+            expert_scores.setdefault(s.code, []).append(s.score)
+    results = []
+    for indicator in rules["indicators"]:
+        row = {**indicator, "value": None, "score": None, "expert_scores": []}
+        if indicator["method"] == "formula":
+            row["value"], row["score"] = scoring.formula_score(indicator, figures)
+        else:
+            row["expert_scores"] = sorted(expert_scores.get(indicator["code"], []))
+            row["score"] = scoring.trimmed_mean(row["expert_scores"])
+        results.append(row)
+    return results
+
+
+def evaluation_total(evaluation) -> scoring.Decimal | None:
+    results = indicator_results(evaluation)
+    return scoring.total(evaluation.round.rules, {r["code"]: r["score"] for r in results})
+
+
+def refresh_scores(evaluation_round: EvaluationRound) -> None:
+    """Recompute the totals of a round's evaluations under review and their proposed grades
+    (thresholds, then the cap on the share of excellent)."""
+    evaluations = list(
+        evaluation_round.evaluations.filter(state__in=[E.State.UNDER_REVIEW]).select_related("round", "cycle")
+    )
+    totals = {}
+    for evaluation in evaluations:
+        total = evaluation_total(evaluation)
+        evaluation.total_score = total
+        if total is not None:
+            totals[evaluation.pk] = total
+    # The cap counts every graded or proposed center of the round.
+    decided = dict(
+        evaluation_round.evaluations.exclude(pk__in=[e.pk for e in evaluations])
+        .exclude(total_score=None)
+        .values_list("pk", "total_score")
+    )
+    proposals = scoring.capped_grades({**decided, **totals}, evaluation_round.rules)
+    for evaluation in evaluations:
+        E.objects.filter(pk=evaluation.pk).update(
+            total_score=evaluation.total_score, proposed_grade=proposals.get(evaluation.pk, "")
+        )
+
+
+def scoring_candidates(evaluation):
+    """The pool for one evaluation, with conflicts: the lead unit, co-builders, the supervisor, and
+    anyone on the center's board or expert committee."""
+    center = evaluation.center
+    cobuilders = list(center.cobuilders.all())
+    orgs = Organization.objects.filter(
+        Q(pk__in=[center.lead_unit_id, center.supervisor_id])
+        | Q(credit_code__in=[c.credit_code for c in cobuilders if c.credit_code])
+        | Q(name__in=[c.name for c in cobuilders])
+    )
+    parties = {o.pk: o.name for o in orgs}
+    board_names = set(center.board_members.values_list("name", flat=True)) | set(
+        center.committee_members.values_list("name", flat=True)
+    )
+    result = []
+    for candidate in candidates(
+        field=center.technology_field, parties=parties, party_names={c.name for c in cobuilders}
+    ):
+        if not candidate.conflict and candidate.user.full_name in board_names:
+            candidate = type(candidate)(
+                user=candidate.user, conflict=str(REASON_BOARD), field_match=candidate.field_match
+            )
+        result.append(candidate)
+    result.sort(key=lambda c: (bool(c.conflict), not c.field_match))
+    return result
+
+
+@workflow.on(Evaluation, "start_review")
+def assign_experts(evaluation, *, actor, experts, **_ignored):
+    """Art. 21: the experts of the review; nobody with a conflict of interest."""
+    minimum = evaluation.round.rules.get("min_experts", 3)
+    experts = list(dict.fromkeys(experts))
+    if len(experts) < minimum:
+        raise ValidationError({"experts": MESSAGE_TOO_FEW % {"count": minimum}})
+    allowed = {c.user.pk: c for c in scoring_candidates(evaluation)}
+    errors = []
+    for user in experts:
+        candidate = allowed.get(user.pk)
+        if candidate is None:
+            errors.append(MESSAGE_NOT_EXPERT % {"user": user})
+        elif candidate.conflict:
+            errors.append(MESSAGE_CONFLICT % {"expert": user, "reason": candidate.conflict})
+    if errors:
+        raise ValidationError({"experts": errors})
+    for user in experts:
+        EvaluationExpert.objects.get_or_create(
+            evaluation=evaluation, expert=user, defaults={"assigned_by": actor}
+        )
+        assign_perm(SCORE_PERMISSION, user, evaluation)
+    notify(
+        experts,
+        subject=_("Evaluation scoring: %(center)s") % {"center": evaluation.center},
+        body=_(
+            "You are asked to score the three-year evaluation of %(center)s by %(due)s (Art. 21). Declare any conflict of interest first."
+        )
+        % {"center": evaluation.center, "due": evaluation.round.scoring_deadline},
+        obj=evaluation,
+        url=evaluation.get_absolute_url(),
+        category=Category.ASSIGNMENT,
+    )
+
+
+def expert_scores_submit(
+    assignment: EvaluationExpert, *, actor, no_conflict_declared: bool, scores: dict[str, tuple]
+) -> EvaluationExpert:
+    """An assigned expert scores every expert-scored indicator (0–100, with a comment), once."""
+    with transaction.atomic():
+        locked = (
+            EvaluationExpert.objects.select_for_update()
+            .select_related("evaluation__round")
+            .get(pk=assignment.pk)
+        )
+        evaluation = locked.evaluation
+        if locked.expert_id != actor.pk or evaluation.state != E.State.UNDER_REVIEW or locked.submitted_at:
+            raise ValidationError(MESSAGE_SCORING_CLOSED)
+        if not no_conflict_declared:
+            raise ValidationError({"no_conflict_declared": MESSAGE_DECLARE})
+        codes = [i["code"] for i in evaluation.round.rules["indicators"] if i["method"] == "expert"]
+        for code in codes:
+            score, comment = scores[code]
+            IndicatorScore.objects.update_or_create(
+                assignment=locked, code=code, defaults={"score": score, "comment": comment}
+            )
+        locked.no_conflict_declared = True
+        locked.submitted_at = timezone.now()
+        locked.save(update_fields=["no_conflict_declared", "submitted_at"])
+        refresh_scores(evaluation.round)
+        if not evaluation.experts.filter(submitted_at__isnull=True).exists():
+            notify(
+                role_members(Role.DEPARTMENT),
+                subject=_("All scores are in: %(evaluation)s") % {"evaluation": evaluation},
+                body=_("Every assigned expert has scored %(center)s; it can now be graded.")
+                % {"center": evaluation.center},
+                obj=evaluation,
+                url=evaluation.get_absolute_url(),
+            )
+    return locked
+
+
+# Dynamic management (Art. 23) -------------------------------------------------------------------
+
+
+@workflow.on(Evaluation, "grade")
+def apply_grade(evaluation, *, actor, comment, grade, **_ignored):
+    """Art. 22–24: checks, then what the grade means for the center."""
+    if evaluation.integrity_breached() and grade != Grade.FAIL:
+        raise ValidationError({"grade": MESSAGE_INTEGRITY})
+    proposed = evaluation.proposed_grade
+    if proposed and grade != proposed and not comment:
+        raise ValidationError(
+            {"comment": MESSAGE_REASON_FOR_OTHER_GRADE % {"proposed": Grade(proposed).label}}
+        )
+    center = evaluation.center
+    if evaluation.state == E.State.GRADED:
+        center_next_cycle(center)
+        if grade == Grade.EXCELLENT:
+            E.objects.filter(pk=evaluation.pk).update(national_recommendation=True)
+            PostSubsidy.objects.get_or_create(evaluation=evaluation)
+    elif evaluation.state == E.State.RECTIFYING:
+        workflow.perform(center, "start_rectification", actor=actor, comment=comment)
+        decision_notice(
+            kind=Kind.RECTIFICATION,
+            subject=evaluation,
+            actor=actor,
+            addressee_orgs=[center.supervisor, center.lead_unit],
+            context={
+                "name": center.name,
+                "deadline": chinese_date(evaluation.rectification_deadline),
+                "supervisor": center.supervisor.name,
+            },
+        )
+    else:  # removed at once: integrity finding under rules that remove (Art. 24)
+        _remove(
+            evaluation,
+            actor=actor,
+            reason=str(_("因存在弄虚作假、违反科研诚信情况（第二十四条）")),
+            comment=comment,
+        )
+
+
+@workflow.on(Evaluation, "pass_rectification")
+def rectification_passed(evaluation, *, actor, comment, **_ignored):
+    """Art. 23: a rectified center operates again and enters its next cycle."""
+    workflow.perform(evaluation.center, "finish_rectification", actor=actor, comment=comment)
+    center_next_cycle(evaluation.center)
+
+
+@workflow.on(Evaluation, "fail_rectification")
+def rectification_failed(evaluation, *, actor, comment, **_ignored):
+    _remove(evaluation, actor=actor, reason="整改未通过", comment=comment)
+
+
+@workflow.on(Evaluation, "mark_absent")
+def absent(evaluation, *, actor, comment, **_ignored):
+    _remove(evaluation, actor=actor, reason="未参加绩效评估", comment=comment)
+
+
+@workflow.on(Evaluation, "withdraw")
+def withdrew(evaluation, *, actor, comment, **_ignored):
+    _remove(evaluation, actor=actor, reason="中途退出绩效评估", comment=comment)
+
+
+def _remove(evaluation, *, actor, reason: str, comment: str) -> None:
+    """Art. 23: the center is no longer in the sequence; its open work closes; the removal notice."""
+    center = evaluation.center
+    workflow.perform(center, "delist", actor=actor, comment=comment or reason)
+    decision_notice(
+        kind=Kind.REMOVAL,
+        subject=evaluation,
+        actor=actor,
+        addressee_orgs=[center.supervisor, center.lead_unit],
+        context={"name": center.name, "reason": reason, "supervisor": center.supervisor.name},
+    )
+
+
+def recipients(evaluation, transition: str):
+    center = evaluation.center
+    lead = members(center.lead_unit_id, Role.APPLICANT)
+    supervisor = members(center.supervisor_id, Role.SUPERVISOR)
+    if transition == "submit_self_assessment":
+        return [*supervisor, *role_members(Role.DEPARTMENT)]
+    return [*lead, *supervisor]
+
+
+@workflow.on(Evaluation, "*")
+def tell_parties(evaluation, *, actor, comment, transition, **_ignored):
+    if transition != "close":
+        notify_transition(
+            evaluation,
+            transition=transition,
+            actor=actor,
+            comment=comment,
+            recipients=recipients(evaluation, transition),
+        )
+
+
+def results_notice(evaluation_round: EvaluationRound, *, actor, hold: bool = False):
+    """Art. 22, 23: the round's results, listing its centers with their grades, to the supervisors
+    and lead units concerned."""
+    from notices.models import Notice
+    from notices.services import notices_about
+
+    with transaction.atomic():
+        locked = EvaluationRound.objects.select_for_update().get(pk=evaluation_round.pk)
+        evaluations = list(
+            locked.evaluations.select_related("center__supervisor", "center__lead_unit").order_by(
+                "center__name"
+            )
+        )
+        if any(e.state in E.OPEN_STATES for e in evaluations):
+            raise ValidationError(MESSAGE_RESULTS_PENDING)
+        if (
+            notices_about(actor, locked)
+            .filter(kind=Kind.EVALUATION_RESULTS)
+            .exclude(state=Notice.State.REVOKED)
+            .exists()
+        ):
+            raise ValidationError(MESSAGE_RESULTS_ISSUED)
+        results = [{"name": e.center.name, "grade": result_label(e)} for e in evaluations]
+        orgs = {}
+        for e in evaluations:
+            orgs[e.center.supervisor_id] = e.center.supervisor
+            orgs[e.center.lead_unit_id] = e.center.lead_unit
+        return decision_notice(
+            kind=Kind.EVALUATION_RESULTS,
+            subject=locked,
+            actor=actor,
+            addressee_orgs=list(orgs.values()),
+            context={"year": locked.year, "results": results},
+            hold=hold,
+        )
+
+
+def result_label(evaluation) -> str:
+    if evaluation.grade:
+        return str(Grade(evaluation.grade).label)
+    return str(evaluation.get_state_display())
