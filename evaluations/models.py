@@ -56,7 +56,7 @@ class RuleSet(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text=_("e.g. 0.30 for at most 30% of a round's centers; empty for no cap."),
+        help_text=_("e.g. 0.30 for at most three in ten of a round's centers; empty for no cap."),
     )
     integrity_removes = models.BooleanField(
         _("an integrity finding removes the center at once"),

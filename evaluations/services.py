@@ -301,12 +301,7 @@ def apply_grade(evaluation, *, actor, comment, grade, **_ignored):
             },
         )
     else:  # removed at once: integrity finding under rules that remove (Art. 24)
-        _remove(
-            evaluation,
-            actor=actor,
-            reason=str(_("因存在弄虚作假、违反科研诚信情况（第二十四条）")),
-            comment=comment,
-        )
+        _remove(evaluation, actor=actor, cause="integrity", comment=comment)
 
 
 @workflow.on(Evaluation, "pass_rectification")
@@ -318,29 +313,35 @@ def rectification_passed(evaluation, *, actor, comment, **_ignored):
 
 @workflow.on(Evaluation, "fail_rectification")
 def rectification_failed(evaluation, *, actor, comment, **_ignored):
-    _remove(evaluation, actor=actor, reason="整改未通过", comment=comment)
+    _remove(evaluation, actor=actor, cause="rectification_failed", comment=comment)
 
 
 @workflow.on(Evaluation, "mark_absent")
 def absent(evaluation, *, actor, comment, **_ignored):
-    _remove(evaluation, actor=actor, reason="未参加绩效评估", comment=comment)
+    _remove(evaluation, actor=actor, cause="absent", comment=comment)
 
 
 @workflow.on(Evaluation, "withdraw")
 def withdrew(evaluation, *, actor, comment, **_ignored):
-    _remove(evaluation, actor=actor, reason="中途退出绩效评估", comment=comment)
+    _remove(evaluation, actor=actor, cause="withdrawn", comment=comment)
 
 
-def _remove(evaluation, *, actor, reason: str, comment: str) -> None:
-    """Art. 23: the center is no longer in the sequence; its open work closes; the removal notice."""
+def _remove(evaluation, *, actor, cause: str, comment: str) -> None:
+    """Art. 23 (and 24): the center is no longer in the sequence; its open work closes; the removal
+    notice states the cause (rectification_failed, absent, withdrawn or integrity)."""
     center = evaluation.center
-    workflow.perform(center, "delist", actor=actor, comment=comment or reason)
+    workflow.perform(center, "delist", actor=actor, comment=comment or evaluation.get_state_display())
     decision_notice(
         kind=Kind.REMOVAL,
         subject=evaluation,
         actor=actor,
         addressee_orgs=[center.supervisor, center.lead_unit],
-        context={"name": center.name, "reason": reason, "supervisor": center.supervisor.name},
+        context={
+            "name": center.name,
+            "cause": cause,
+            "reason": comment,
+            "supervisor": center.supervisor.name,
+        },
     )
 
 
