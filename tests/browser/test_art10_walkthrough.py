@@ -67,6 +67,7 @@ def log_out(page: Page, live_server) -> None:
 def press(page: Page, transition: str, comment: str = "") -> None:
     """Press a transition button that opens its comment form, write the comment and confirm."""
     page.click(f'[data-action="{transition}"]')
+    expect(page.locator(f"#act-{transition}")).to_have_class(re.compile(r"\bshow\b"))  # fully open
     confirm = page.locator(f'[data-action-confirm="{transition}"]')
     expect(confirm).to_be_visible()
     if comment:
