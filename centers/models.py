@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.credit_code import validate_credit_code
@@ -367,7 +368,7 @@ class ChangeRequest(FSMModelMixin, models.Model):
         SUBMITTED = "submitted", _("Submitted to supervisor")
         RETURNED = "returned", _("Returned for revision")
         SUPERVISOR_APPROVED = "supervisor_approved", _("Approved by supervisor")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", pgettext_lazy("change request", "Approved")  # not "approved for construction"
         REJECTED = "rejected", _("Not approved")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         CANCELLED = "cancelled", _("Closed with the center")

@@ -17,4 +17,7 @@ def list_queryset(qs):
 
 
 def change_list_queryset(qs):
-    return qs.select_related("center__supervisor", "center__lead_unit").order_by("-updated_at", "-id")
+    # proposal_text() names the proposed lead unit of a lead-unit change.
+    return qs.select_related("center__supervisor", "center__lead_unit", "proposed_lead_unit").order_by(
+        "-updated_at", "-id"
+    )

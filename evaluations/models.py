@@ -10,6 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from attachments.models import Attachment
@@ -513,7 +514,7 @@ class PostSubsidy(models.Model):
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", pgettext_lazy("post-subsidy", "Approved")
         PAID = "paid", _("Paid")
 
     evaluation = models.OneToOneField(Evaluation, on_delete=models.PROTECT, related_name="post_subsidy")
