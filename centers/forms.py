@@ -1,5 +1,5 @@
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
@@ -8,6 +8,17 @@ from .models import BoardMember, Center, ChangeRequest, CommitteeMember, WorkPla
 from .validators import validate_center_name
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RecordFormSet(BaseInlineFormSet):
+    """Duplicate rows are named by their labels (“年度”), not their field names."""
+
+    def get_unique_error_message(self, unique_check):
+        labels = [
+            str(self.form.base_fields[name].label) for name in unique_check if name in self.form.base_fields
+        ]
+        return _("Two rows have the same %(fields)s; each may appear once.") % {"fields": "、".join(labels)}
+
 
 BoardFormSet = inlineformset_factory(
     Center,
@@ -18,11 +29,17 @@ BoardFormSet = inlineformset_factory(
     widgets={"since": DATE},
 )
 CommitteeFormSet = inlineformset_factory(
-    Center, CommitteeMember, fields=["name", "organization", "title", "is_chair"], extra=1, can_delete=True
+    Center,
+    CommitteeMember,
+    formset=RecordFormSet,
+    fields=["name", "organization", "title", "is_chair"],
+    extra=1,
+    can_delete=True,
 )
 WorkPlanFormSet = inlineformset_factory(
     Center,
     WorkPlan,
+    formset=RecordFormSet,
     fields=["year", "summary", "adopted_on"],
     extra=1,
     can_delete=True,
