@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from attachments.forms import AttachmentForm
-from attachments.services import attachment_add, attachments_of
+from attachments.services import attachments_of
+from attachments.views import store_upload
 from notices.services import notices_about
 from sctic import access, workflow
 from sctic.views import FilteredListView, TransitionView, last_comment, timeline
@@ -162,20 +163,7 @@ def upload(request, pk):
             request, _("Files can be added only while the application is being prepared or cultivated.")
         )
         return redirect(application)
-    form = AttachmentForm(request.POST, request.FILES, kinds=IntentApplication.AttachmentKind.choices)
-    if form.is_valid():
-        attachment_add(
-            owner=application,
-            kind=form.cleaned_data["kind"],
-            upload=form.cleaned_data["file"],
-            mime_type=form.mime_type,
-            user=request.user,
-        )
-        messages.success(request, _("“%(name)s” was uploaded.") % {"name": form.cleaned_data["file"].name})
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    store_upload(request, application, IntentApplication.AttachmentKind.choices)
     return redirect(application)
 
 

@@ -7,8 +7,9 @@ from django.views.decorators.http import require_POST
 
 from sctic import access
 
+from .forms import AttachmentForm
 from .models import Attachment
-from .services import attachment_delete
+from .services import attachment_add, attachment_delete
 
 
 def _get_attachment_or_404(user, pk) -> tuple[Attachment, object]:
@@ -45,3 +46,24 @@ def delete(request, pk):
         attachment_delete(attachment)
         messages.success(request, _("“%(name)s” was removed.") % {"name": attachment.original_name})
     return redirect(owner.get_absolute_url())
+
+
+def store_upload(request, owner, kinds) -> bool:
+    """Validate and store the file posted for ``owner`` (the caller has checked access); report the
+    outcome with a message in the user's language. Returns True when the file was stored."""
+    form = AttachmentForm(request.POST, request.FILES, kinds=kinds)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return False
+    upload = form.cleaned_data["file"]
+    attachment_add(
+        owner=owner,
+        kind=form.cleaned_data["kind"],
+        upload=upload,
+        mime_type=form.mime_type,
+        user=request.user,
+    )
+    messages.success(request, _("“%(name)s” was uploaded.") % {"name": upload.name})
+    return True

@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from attachments.forms import AttachmentForm
-from attachments.services import attachment_add, attachments_of
+from attachments.services import attachments_of
+from attachments.views import store_upload
 from notices.services import notices_about
 from sctic import access, workflow
 from sctic.views import FilteredListView, TransitionView, last_comment, timeline
@@ -135,26 +136,8 @@ def upload(request, pk):
         if owner is None:
             messages.error(request, _("Plans can be added only to the current cycle."))
             return redirect(center)
-    _store(request, owner, kinds)
+    store_upload(request, owner, kinds)
     return redirect(center)
-
-
-def _store(request, owner, kinds) -> None:
-    form = AttachmentForm(request.POST, request.FILES, kinds=kinds)
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        attachment_add(
-            owner=owner,
-            kind=form.cleaned_data["kind"],
-            upload=upload,
-            mime_type=form.mime_type,
-            user=request.user,
-        )
-        messages.success(request, _("“%(name)s” was uploaded.") % {"name": upload.name})
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
 
 
 # Art. 20 change requests -------------------------------------------------------------------------
@@ -234,5 +217,5 @@ def change_upload(request, pk):
             request, _("Art. 20: a submitted request cannot be changed; ask for it to be returned.")
         )
         return redirect(change)
-    _store(request, change, ChangeRequest.AttachmentKind.choices)
+    store_upload(request, change, ChangeRequest.AttachmentKind.choices)
     return redirect(change)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role, has_role
 from attachments.forms import AttachmentForm
 from attachments.services import attachment_add, attachments_of
+from attachments.views import store_upload
 from exports.services import export_request
 from notices.services import notices_about
 from reports.metrics import METRICS
@@ -207,21 +208,7 @@ def upload(request, pk):
     if not access.can_change(request.user, evaluation):
         messages.error(request, _("This cannot be changed any more."))
         return redirect(evaluation)
-    form = AttachmentForm(request.POST, request.FILES, kinds=Evaluation.AttachmentKind.choices)
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        attachment_add(
-            owner=evaluation,
-            kind=form.cleaned_data["kind"],
-            upload=upload,
-            mime_type=form.mime_type,
-            user=request.user,
-        )
-        messages.success(request, _("“%(name)s” was uploaded.") % {"name": upload.name})
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    store_upload(request, evaluation, Evaluation.AttachmentKind.choices)
     return redirect(evaluation)
 
 

@@ -7,7 +7,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, has_role
 from attachments.forms import AttachmentForm
-from attachments.services import attachment_add, attachments_of
+from attachments.services import attachments_of
+from attachments.views import store_upload
 from sctic import access, workflow
 from sctic.views import FilteredListView, TransitionView, last_comment, timeline
 
@@ -116,21 +117,7 @@ def upload(request, pk):
             request, _("Art. 19: a submitted report cannot be changed; ask your supervisor to return it.")
         )
         return redirect(report)
-    form = AttachmentForm(request.POST, request.FILES, kinds=AnnualReport.AttachmentKind.choices)
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        attachment_add(
-            owner=report,
-            kind=form.cleaned_data["kind"],
-            upload=upload,
-            mime_type=form.mime_type,
-            user=request.user,
-        )
-        messages.success(request, _("“%(name)s” was uploaded.") % {"name": upload.name})
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    store_upload(request, report, AnnualReport.AttachmentKind.choices)
     return redirect(report)
 
 
