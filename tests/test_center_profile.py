@@ -355,7 +355,9 @@ def test_art11_4_one_work_plan_a_year_the_form_keeps_what_was_typed(governed, un
     assert "第二份二〇二六年度计划，年份重复。" in html  # what was typed stays in the form
     assert "新增理事赵敏" in html
     duplicate = zh("Two rows have the same %(fields)s; each may appear once.") % {"fields": zh("year")}
-    assert f'<div class="alert alert-danger">{escape(duplicate)}</div>' in html  # the duplicate year is named by its label
+    assert (
+        f'<div class="alert alert-danger">{escape(duplicate)}</div>' in html
+    )  # the duplicate year is named by its label
     assert governed.work_plans.count() == 1
     assert not governed.board_members.filter(name="新增理事赵敏").exists()  # nothing was saved
 

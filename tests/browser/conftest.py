@@ -25,7 +25,12 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     # Reduced motion: Bootstrap's collapse opens at once, so no click lands on a moving button.
-    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "reduced_motion": "reduce"}
+    return {
+        **browser_context_args,
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+        "reduced_motion": "reduce",
+    }
 
 
 def pytest_collection_modifyitems(items):
