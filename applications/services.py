@@ -15,6 +15,7 @@ from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import members, role_members
 from centers.services import center_create_from_application
+from experts.services import checked_experts
 from notices.models import Kind
 from notices.rendering import chinese_date
 from notices.services import decision_notice
@@ -30,8 +31,6 @@ MESSAGE_RANK_TAKEN = _(
     "Rank %(rank)d is already given to “%(other)s” among your recommendations of %(year)d. Choose another rank."
 )
 MESSAGE_TOO_FEW_EXPERTS = _("Art. 10.3: assign at least %(count)d experts for the consultation.")
-MESSAGE_CONFLICT = _("%(expert)s cannot be assigned: %(reason)s.")
-MESSAGE_NOT_EXPERT = _("%(user)s is not in the expert pool.")
 MESSAGE_REVIEW_CLOSED = _(
     "The consultation on this application is closed; your opinion can no longer be changed."
 )
@@ -75,20 +74,12 @@ def record_recommendation(app, *, actor, opinion, rank, **_ignored):
 @workflow.on(A, "start_review")
 def assign_experts(app, *, actor, experts, **_ignored):
     """Art. 10.3: the experts of the consultation; nobody from a party to the application."""
-    minimum = settings.SCTIC["CONSULTATION_MIN_EXPERTS"]
-    experts = list(dict.fromkeys(experts))
-    if len(experts) < minimum:
-        raise ValidationError({"experts": MESSAGE_TOO_FEW_EXPERTS % {"count": minimum}})
-    allowed = {c.user.pk: c for c in consultation_candidates(app)}
-    errors = []
-    for user in experts:
-        candidate = allowed.get(user.pk)
-        if candidate is None:
-            errors.append(MESSAGE_NOT_EXPERT % {"user": user})
-        elif candidate.conflict:
-            errors.append(MESSAGE_CONFLICT % {"expert": user, "reason": candidate.conflict})
-    if errors:
-        raise ValidationError({"experts": errors})
+    experts = checked_experts(
+        experts,
+        consultation_candidates(app),
+        minimum=settings.SCTIC["CONSULTATION_MIN_EXPERTS"],
+        too_few=MESSAGE_TOO_FEW_EXPERTS,
+    )
     for user in experts:
         ExpertReview.objects.get_or_create(application=app, expert=user, defaults={"assigned_by": actor})
         assign_perm(REVIEW_PERMISSION, user, app)

@@ -50,6 +50,7 @@ class ChangeTransition(TransitionView):
 
 @login_required
 def detail(request, pk):
+    from evaluations.access import visible_evaluations, visible_findings
     from reports.access import visible_reports
 
     user = request.user
@@ -68,6 +69,13 @@ def detail(request, pk):
         "documents": list(attachments_of(center)),
         "application": center.application,
         "reports": list(visible_reports(user).filter(center=center).order_by("-year")),
+        # Art. 23, 24: the center's evaluations and any integrity finding belong to its record.
+        "evaluations": list(
+            visible_evaluations(user).filter(center=center).select_related("round").order_by("-round__year")
+        ),
+        "findings": list(
+            visible_findings(user).filter(evaluation__center=center).select_related("evaluation__round")
+        ),
         "changes": list(access.visible(ChangeRequest, user).filter(center=center).order_by("-updated_at")),
         "notices": list(notices_about(user, center, center.application, *center.change_requests.all())),
         "actions": workflow.get_actions(center, user),

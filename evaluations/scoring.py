@@ -71,13 +71,14 @@ def grade_for(total_score, thresholds: dict) -> str:
     return FAIL
 
 
-def capped_grades(totals: dict, rules: dict) -> dict:
+def capped_grades(totals: dict, rules: dict, centers: int | None = None) -> dict:
     """Proposed grades for a round: thresholds, then at most ``excellent_cap`` × centers excellent
-    (the highest totals keep it, the others are proposed good). ``totals`` maps a key to a total."""
+    (the highest totals keep it, the others are proposed good). ``totals`` maps a key to a total;
+    ``centers`` is the number of the round's centers (by default, those with a total)."""
     grades = {key: grade_for(value, rules["thresholds"]) for key, value in totals.items()}
     cap = rules.get("excellent_cap")
     if cap is not None:
-        allowed = floor(Decimal(str(cap)) * len(totals))
+        allowed = floor(Decimal(str(cap)) * max(centers or 0, len(totals)))
         excellent = sorted(
             (k for k, g in grades.items() if g == EXCELLENT), key=lambda k: -Decimal(totals[k])
         )

@@ -1,4 +1,4 @@
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from accounts.regions import Region
 from sctic.choices import TechnologyField
@@ -24,16 +24,20 @@ SORTS = {
 
 def score_table(evaluations, sort: str = "-total"):
     """The round's score table, sortable by any column (``?sort=-total``)."""
-    order = SORTS.get(sort.lstrip("-"), "total_score")
-    direction = "-" if sort.startswith("-") else ""
-    return list(list_queryset(evaluations).order_by(f"{direction}{order}", "center__name"))
+    if sort.lstrip("-") not in SORTS:
+        sort = "-total"
+    order = F(SORTS[sort.lstrip("-")])
+    # Centers without a total yet come last, whichever way the table is sorted.
+    order = order.desc(nulls_last=True) if sort.startswith("-") else order.asc(nulls_last=True)
+    return list(list_queryset(evaluations).order_by(order, "center__name"))
 
 
-def grade_distribution(evaluation_round, by: str) -> list[dict]:
-    """Counts of each grade per region (``center__region``) or field (``center__technology_field``)."""
+def grade_distribution(evaluations, by: str) -> list[dict]:
+    """Counts of each grade per region (``center__region``) or field (``center__technology_field``)
+    among ``evaluations`` (a round's, as far as the user may see them)."""
     labels = dict(Region.choices) if by == "center__region" else dict(TechnologyField.choices)
     rows = (
-        evaluation_round.evaluations.order_by()
+        evaluations.order_by()
         .values(by)
         .annotate(
             total=Count("pk"),
@@ -53,8 +57,8 @@ def grade_distribution(evaluation_round, by: str) -> list[dict]:
     return result
 
 
-def round_progress(evaluation_round) -> dict:
-    counts = dict(evaluation_round.evaluations.order_by().values_list("state").annotate(n=Count("pk")))
+def round_progress(evaluations) -> dict:
+    counts = dict(evaluations.order_by().values_list("state").annotate(n=Count("pk")))
     return {
         "states": [(value, label, counts.get(value, 0)) for value, label in Evaluation.State.choices],
         "total": sum(counts.values()),

@@ -2,10 +2,11 @@
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm
 
@@ -15,6 +16,7 @@ from accounts.selectors import members, role_members
 from centers.models import Center, CenterCycle
 from centers.services import center_next_cycle
 from experts.selectors import candidates
+from experts.services import checked_experts
 from notices.models import Kind
 from notices.rendering import chinese_date
 from notices.services import decision_notice
@@ -39,8 +41,6 @@ E = Evaluation
 MESSAGE_ROUND_EXISTS = _("The evaluation round of %(year)d has already been opened.")
 MESSAGE_NO_CENTERS = _("No live center's construction cycle ends in %(year)d.")
 MESSAGE_TOO_FEW = _("Assign at least %(count)d experts (rule set of the round).")
-MESSAGE_CONFLICT = _("%(expert)s cannot be assigned: %(reason)s.")
-MESSAGE_NOT_EXPERT = _("%(user)s is not in the expert pool.")
 MESSAGE_INTEGRITY = _("Art. 24: an integrity finding is recorded for this center; the grade must be fail.")
 MESSAGE_REASON_FOR_OTHER_GRADE = _(
     "Give the reason for a grade that differs from the proposed one (%(proposed)s)."
@@ -162,7 +162,11 @@ def refresh_scores(evaluation_round: EvaluationRound) -> None:
         .exclude(total_score=None)
         .values_list("pk", "total_score")
     )
-    proposals = scoring.capped_grades({**decided, **totals}, evaluation_round.rules)
+    # The share is of the round's centers that are graded, not only of those scored so far.
+    centers = evaluation_round.evaluations.exclude(
+        state__in=[E.State.ABSENT, E.State.WITHDRAWN, E.State.CLOSED]
+    ).count()
+    proposals = scoring.capped_grades({**decided, **totals}, evaluation_round.rules, centers)
     for evaluation in evaluations:
         E.objects.filter(pk=evaluation.pk).update(
             total_score=evaluation.total_score, proposed_grade=proposals.get(evaluation.pk, "")
@@ -199,20 +203,12 @@ def scoring_candidates(evaluation):
 @workflow.on(Evaluation, "start_review")
 def assign_experts(evaluation, *, actor, experts, **_ignored):
     """Art. 21: the experts of the review; nobody with a conflict of interest."""
-    minimum = evaluation.round.rules.get("min_experts", 3)
-    experts = list(dict.fromkeys(experts))
-    if len(experts) < minimum:
-        raise ValidationError({"experts": MESSAGE_TOO_FEW % {"count": minimum}})
-    allowed = {c.user.pk: c for c in scoring_candidates(evaluation)}
-    errors = []
-    for user in experts:
-        candidate = allowed.get(user.pk)
-        if candidate is None:
-            errors.append(MESSAGE_NOT_EXPERT % {"user": user})
-        elif candidate.conflict:
-            errors.append(MESSAGE_CONFLICT % {"expert": user, "reason": candidate.conflict})
-    if errors:
-        raise ValidationError({"experts": errors})
+    experts = checked_experts(
+        experts,
+        scoring_candidates(evaluation),
+        minimum=evaluation.round.rules.get("min_experts", 3),
+        too_few=MESSAGE_TOO_FEW,
+    )
     for user in experts:
         EvaluationExpert.objects.get_or_create(
             evaluation=evaluation, expert=user, defaults={"assigned_by": actor}
@@ -388,7 +384,9 @@ def results_notice(evaluation_round: EvaluationRound, *, actor, hold: bool = Fal
             .exists()
         ):
             raise ValidationError(MESSAGE_RESULTS_ISSUED)
-        results = [{"name": e.center.name, "grade": result_label(e)} for e in evaluations]
+        # An official document is in Chinese, whatever language the issuing user reads.
+        with translation.override(settings.LANGUAGE_CODE):
+            results = [{"name": e.center.name, "grade": result_label(e)} for e in evaluations]
         orgs = {}
         for e in evaluations:
             orgs[e.center.supervisor_id] = e.center.supervisor

@@ -80,14 +80,16 @@ def round_new(request):
 def round_detail(request, pk):
     evaluation_round = access.get_visible_or_404(EvaluationRound, request.user, pk)
     sort = request.GET.get("sort", "-total")
-    rows = score_table(access.visible(Evaluation, request.user).filter(round=evaluation_round), sort)
+    # Others see their own centers only, in the table and in the counts (grades are not public
+    # before the results notice).
+    evaluations = access.visible(Evaluation, request.user).filter(round=evaluation_round)
     context = {
         "round": evaluation_round,
-        "rows": rows,
+        "rows": score_table(evaluations, sort),
         "sort": sort,
-        "progress": round_progress(evaluation_round),
-        "by_region": grade_distribution(evaluation_round, "center__region"),
-        "by_field": grade_distribution(evaluation_round, "center__technology_field"),
+        "progress": round_progress(evaluations),
+        "by_region": grade_distribution(evaluations, "center__region"),
+        "by_field": grade_distribution(evaluations, "center__technology_field"),
         "is_department": _is_department(request.user),
         "notices": list(notices_about(request.user, evaluation_round)),
         "indicators": evaluation_round.rules["indicators"],
@@ -163,6 +165,8 @@ def detail(request, pk):
         "actions": workflow.get_actions(evaluation, user),
         "timeline": timeline(evaluation),
         "notices": list(notices_about(user, evaluation)),
+        # An expert sees the evaluation, not the center's record.
+        "center_visible": access.can_view(user, evaluation.center),
     }
     return render(request, "evaluations/detail.html", context)
 

@@ -1,0 +1,26 @@
+"""Checking a choice of experts against the pool and conflicts of interest (Art. 10.3, 21)."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+MESSAGE_CONFLICT = _("%(expert)s cannot be assigned: %(reason)s.")
+MESSAGE_NOT_EXPERT = _("%(user)s is not in the expert pool.")
+
+
+def checked_experts(experts, candidates, *, minimum: int, too_few) -> list:
+    """The chosen experts, each once, or a ValidationError on ``experts`` naming every one who is
+    not in the pool or has a conflict (``candidates`` from ``experts.selectors.candidates``)."""
+    experts = list(dict.fromkeys(experts))
+    if len(experts) < minimum:
+        raise ValidationError({"experts": too_few % {"count": minimum}})
+    allowed = {c.user.pk: c for c in candidates}
+    errors = []
+    for user in experts:
+        candidate = allowed.get(user.pk)
+        if candidate is None:
+            errors.append(MESSAGE_NOT_EXPERT % {"user": user})
+        elif candidate.conflict:
+            errors.append(MESSAGE_CONFLICT % {"expert": user, "reason": candidate.conflict})
+    if errors:
+        raise ValidationError({"experts": errors})
+    return experts
