@@ -2,13 +2,11 @@
 
 from django.db import migrations
 
-ROLES = ["applicant", "supervisor", "department", "expert"]
+from accounts.defaults import ROLES, ensure_role_groups
 
 
 def create_groups(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
+    ensure_role_groups(apps.get_model("auth", "Group"))
 
 
 def remove_groups(apps, schema_editor):
