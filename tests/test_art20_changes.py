@@ -9,7 +9,6 @@ The race at the end needs PostgreSQL: two 科技厅 users approve the same reque
 
 import io
 import re
-import threading
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -33,6 +32,7 @@ from exports.models import Export
 from notices.models import Kind, Notice, NoticeCounter
 from sctic.demo import minimal_pdf
 from sctic.workflow import MESSAGE_COMMENT_REQUIRED, MESSAGE_STALE, get_actions, perform
+from tests.concurrency import race
 from tests.factories import CenterFactory, ExpertFactory, OrganizationFactory, UserFactory
 
 K = ChangeRequest.Kind
@@ -904,32 +904,6 @@ def test_art20_revoked_center_cannot_submit_a_change(center, unit_a, kjt, login)
 # --- two 科技厅 users approve the same request at once (PostgreSQL row locks) ------------------------
 
 
-def _race(*jobs):
-    """Run each ``job()`` in its own thread, released together by a barrier; returns the outcomes
-    (the job's result or the exception it raised), in order."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def run(index, job):
-        translation.activate("en")
-        try:
-            prepared = job.prepare()
-            barrier.wait(timeout=60)  # only a safety net against a hung test, not a timing
-            outcomes[index] = job.act(prepared)
-        except Exception as exc:  # the outcome, success or refusal, is what the test inspects
-            outcomes[index] = exc
-        finally:
-            translation.deactivate()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 class Approve:
     """One 科技厅 user pressing “approve” on their own freshly loaded copy of the request."""
 
@@ -950,7 +924,7 @@ def test_art20_two_department_users_approving_at_once_apply_the_change_once(make
     change = make_change(K.NAME, S.SUPERVISOR_APPROVED)
     colleague = UserFactory(organization=kjt.organization, role=Role.DEPARTMENT)
 
-    outcomes = _race(Approve(change.pk, kjt.pk), Approve(change.pk, colleague.pk))
+    outcomes = race(Approve(change.pk, kjt.pk), Approve(change.pk, colleague.pk))
 
     won = [o for o in outcomes if isinstance(o, ChangeRequest)]
     lost = [o for o in outcomes if isinstance(o, Exception)]

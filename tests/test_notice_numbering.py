@@ -7,13 +7,12 @@ drafts at the same moment, each thread on its own database connection.
 """
 
 import re
-import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.utils import timezone, translation
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from accounts.models import User
@@ -21,6 +20,7 @@ from notices import services
 from notices.models import Kind, Notice, NoticeCounter, NoticeSeries
 from sctic import workflow
 from sctic.workflow import perform
+from tests.concurrency import race
 
 pytestmark = pytest.mark.django_db
 
@@ -275,32 +275,6 @@ def test_gbt9704_the_database_refuses_a_second_notice_with_the_same_number(draft
 # --- at the same moment (PostgreSQL row locks) -------------------------------------------------------
 
 
-def _race(jobs):
-    """Run each ``job()`` in its own thread on its own database connection, released together by a
-    barrier; returns the outcomes (the result or the exception raised), in order."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def run(index, job):
-        translation.activate("en")
-        try:
-            prepared = job.prepare()
-            barrier.wait(timeout=60)  # a safety net against a hung test, not a timing
-            outcomes[index] = job.act(prepared)
-        except Exception as exc:  # the outcome is what the test inspects
-            outcomes[index] = exc
-        finally:
-            translation.deactivate()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 class Issue:
     """kjt issuing one draft, loaded fresh in the thread."""
 
@@ -341,7 +315,7 @@ def test_art5_notices_issued_at_the_same_moment_get_consecutive_numbers_once_eac
     NoticeCounter.objects.create(prefix=DEFAULT, year=2026, last=0)
     drafts = [draft() for _ in range(N)]
 
-    outcomes = _race([Issue(d.pk, kjt.pk) for d in drafts])
+    outcomes = race(*[Issue(d.pk, kjt.pk) for d in drafts])
 
     assert_numbered_once_each(outcomes, drafts, 2026)
     assert counters() == {(DEFAULT, 2026): N}
@@ -356,7 +330,7 @@ def test_art5_first_notices_of_a_new_year_issued_at_the_same_moment(draft, kjt, 
     drafts = [draft() for _ in range(N)]
     today(date(2027, 1, 1))
 
-    outcomes = _race([Issue(d.pk, kjt.pk) for d in drafts])
+    outcomes = race(*[Issue(d.pk, kjt.pk) for d in drafts])
 
     assert_numbered_once_each(outcomes, drafts, 2027)
     assert counters() == {(DEFAULT, 2026): 41, (DEFAULT, 2027): N}

@@ -4,12 +4,9 @@ The concurrency tests at the end need PostgreSQL: two threads press the same but
 moment, and the row lock taken by ``perform`` (or by ``record_recommendation``) lets only one win.
 """
 
-import threading
-
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.utils import timezone, translation
 from django_fsm import TransitionNotAllowed
 from django_fsm_log.models import StateLog
@@ -28,6 +25,7 @@ from sctic.workflow import (
     get_actions,
     perform,
 )
+from tests.concurrency import race
 from tests.factories import UserFactory
 
 S = IntentApplication.State
@@ -348,32 +346,6 @@ def test_get_actions_blocks_decisions_until_every_opinion_is_in(make_application
 # --- two people pressing the same button at once (PostgreSQL row locks) -------------------------
 
 
-def _race(*jobs):
-    """Run each ``job()`` in its own thread, released together by a barrier; returns the outcomes
-    (the job's result or the exception it raised), in order."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def run(index, job):
-        translation.activate("en")  # each thread starts in the default language
-        try:
-            prepared = job.prepare()
-            barrier.wait(timeout=60)  # only a safety net against a hung test, not a timing
-            outcomes[index] = job.act(prepared)
-        except Exception as exc:  # the outcome, success or refusal, is what the test inspects
-            outcomes[index] = exc
-        finally:
-            translation.deactivate()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 class Press:
     """One user pressing ``transition`` on their own freshly loaded copy of the application."""
 
@@ -394,7 +366,7 @@ def test_two_supervisors_pressing_accept_at_once_act_once(make_application, chen
     app = make_application("submitted")
     colleague = UserFactory(organization=chengdu.organization, role=Role.SUPERVISOR)
 
-    outcomes = _race(
+    outcomes = race(
         Press(app.pk, chengdu.pk, "accept_for_cultivation", comment="同意培育。"),
         Press(app.pk, colleague.pk, "accept_for_cultivation", comment="同意培育。"),
     )
@@ -414,7 +386,7 @@ def test_accept_and_decline_at_once_only_one_happens(make_application, chengdu):
     app = make_application("submitted")
     colleague = UserFactory(organization=chengdu.organization, role=Role.SUPERVISOR)
 
-    outcomes = _race(
+    outcomes = race(
         Press(app.pk, chengdu.pk, "accept_for_cultivation"),
         Press(app.pk, colleague.pk, "decline", comment="暂不纳入培育。"),
     )
@@ -436,7 +408,7 @@ def test_art10_2_two_supervisors_recommending_with_the_same_rank_at_once(make_ap
         cultivate(app, unit_a)
     colleague = UserFactory(organization=chengdu.organization, role=Role.SUPERVISOR)
 
-    outcomes = _race(
+    outcomes = race(
         Press(first.pk, chengdu.pk, "recommend", opinion="同意推荐。", rank=1),
         Press(second.pk, colleague.pk, "recommend", opinion="同意推荐。", rank=1),
     )
