@@ -17,13 +17,12 @@ from attachments.models import Attachment
 from centers.models import Center
 from exports.services import export_request
 from sctic.demo import cultivate, give_opinions, minimal_pdf
+from tests.access_matrix import ANON, LOGIN, transition_params
 from tests.factories import CenterFactory
 
 # The database is set up before any settings override (some tests reach it lazily).
 pytestmark = pytest.mark.django_db
 
-ANON = "anonymous"
-LOGIN = "login"  # redirected to /accounts/login/?next=…
 EVERY_ROLE = ["kjt", "chengdu", "mianyang", "jxt", "unit_a", "unit_b", "expert"]
 
 A_NAME = "四川省轨道交通装备技术创新中心"
@@ -275,30 +274,8 @@ TRANSITIONS = [
 ]
 
 
-def transition_params():
-    for name, setup, right, data, target, wrong_roles, outsiders in TRANSITIONS:
-        outcomes = {
-            ANON: LOGIN,
-            right: "ok",
-            **dict.fromkeys(wrong_roles, 403),
-            **dict.fromkeys(outsiders, 404),
-        }
-        for method in ("GET", "POST"):
-            for who, expected in outcomes.items():
-                yield pytest.param(
-                    name,
-                    setup,
-                    method,
-                    who,
-                    expected,
-                    data,
-                    target,
-                    id=f"{name}-{setup}-{method}-{who}-{expected}",
-                )
-
-
 @pytest.mark.parametrize(
-    ("name", "setup", "method", "who", "expected", "data", "target"), list(transition_params())
+    ("name", "setup", "method", "who", "expected", "data", "target"), list(transition_params(TRANSITIONS))
 )
 def test_art10_transitions_only_for_the_right_user(
     request, client, name, setup, method, who, expected, data, target

@@ -28,6 +28,7 @@ from reports.services import MESSAGE_DUE_BEFORE_YEAR_END, MESSAGE_SEASON_EXISTS,
 from sctic import workflow
 from sctic.demo import minimal_pdf
 from sctic.workflow import MESSAGE_COMMENT_REQUIRED, perform
+from tests.access_matrix import ANON, LOGIN, transition_params
 from tests.factories import CenterFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +39,6 @@ DUE = date(2026, 3, 31)
 A_CENTER = "四川省轨道交通装备技术创新中心"
 B_CENTER = "四川省智能传感技术创新中心"
 REASON = "请补充技术转移合同的佐证材料，并核对研发投入的统计口径。"
-
-ANON = "anonymous"
-LOGIN = "login"  # redirected to /accounts/login/?next=…
 
 
 # --- helpers shared with the other annual-report tests ---------------------------------------------
@@ -779,30 +777,8 @@ TRANSITIONS = [
 ]
 
 
-def transition_params():
-    for name, setup, right, data, target, wrong_roles, outsiders in TRANSITIONS:
-        outcomes = {
-            ANON: LOGIN,
-            right: "ok",
-            **dict.fromkeys(wrong_roles, 403),
-            **dict.fromkeys(outsiders, 404),
-        }
-        for method in ("GET", "POST"):
-            for who, expected in outcomes.items():
-                yield pytest.param(
-                    name,
-                    setup,
-                    method,
-                    who,
-                    expected,
-                    data,
-                    target,
-                    id=f"{name}-{setup}-{method}-{who}-{expected}",
-                )
-
-
 @pytest.mark.parametrize(
-    ("name", "setup", "method", "who", "expected", "data", "target"), list(transition_params())
+    ("name", "setup", "method", "who", "expected", "data", "target"), list(transition_params(TRANSITIONS))
 )
 def test_art19_transitions_only_for_the_right_user(
     request, client, make_report, name, setup, method, who, expected, data, target
