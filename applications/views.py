@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from attachments.forms import AttachmentForm
 from attachments.services import attachments_of
-from attachments.views import store_upload
+from attachments.views import upload_to
 from notices.services import notices_about
 from sctic import access, workflow
 from sctic.views import FilteredListView, TransitionView, last_comment, timeline
@@ -155,16 +155,13 @@ def detail(request, pk):
 @login_required
 @require_POST
 def upload(request, pk):
-    application = _get_application_or_404(request.user, pk)
-    if not app_access.is_lead_unit_member(application, request.user):
-        raise PermissionDenied
-    if not access.can_change(request.user, application):
-        messages.error(
-            request, _("Files can be added only while the application is being prepared or cultivated.")
-        )
-        return redirect(application)
-    store_upload(request, application, IntentApplication.AttachmentKind.choices)
-    return redirect(application)
+    return upload_to(
+        request,
+        IntentApplication,
+        pk,
+        is_owner=app_access.is_lead_unit_member,
+        closed_message=_("Files can be added only while the application is being prepared or cultivated."),
+    )
 
 
 @login_required

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -67,3 +68,16 @@ def store_upload(request, owner, kinds) -> bool:
     )
     messages.success(request, _("“%(name)s” was uploaded.") % {"name": upload.name})
     return True
+
+
+def upload_to(request, model, pk, *, is_owner, closed_message):
+    """The upload view of an owner type: 404 without access, 403 unless ``is_owner(obj, user)``,
+    ``closed_message`` once the object can no longer change, else the file is stored."""
+    owner = access.get_visible_or_404(model, request.user, pk)
+    if not is_owner(owner, request.user):
+        raise PermissionDenied
+    if not access.can_change(request.user, owner):
+        messages.error(request, closed_message)
+    else:
+        store_upload(request, owner, model.AttachmentKind.choices)
+    return redirect(owner)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from attachments.forms import AttachmentForm
 from attachments.services import attachments_of
-from attachments.views import store_upload
+from attachments.views import store_upload, upload_to
 from notices.services import notices_about
 from sctic import access, workflow
 from sctic.views import FilteredListView, TransitionView, last_comment, timeline
@@ -217,13 +217,10 @@ def change_detail(request, pk):
 @login_required
 @require_POST
 def change_upload(request, pk):
-    change = access.get_visible_or_404(ChangeRequest, request.user, pk)
-    if not center_access.is_change_center_member(change, request.user):
-        raise PermissionDenied
-    if not access.can_change(request.user, change):
-        messages.error(
-            request, _("Art. 20: a submitted request cannot be changed; ask for it to be returned.")
-        )
-        return redirect(change)
-    store_upload(request, change, ChangeRequest.AttachmentKind.choices)
-    return redirect(change)
+    return upload_to(
+        request,
+        ChangeRequest,
+        pk,
+        is_owner=center_access.is_change_center_member,
+        closed_message=_("Art. 20: a submitted request cannot be changed; ask for it to be returned."),
+    )

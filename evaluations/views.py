@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role, has_role
 from attachments.forms import AttachmentForm
 from attachments.services import attachment_add, attachments_of
-from attachments.views import store_upload
+from attachments.views import upload_to
 from exports.services import export_request
 from notices.services import notices_about
 from reports.metrics import METRICS
@@ -206,14 +206,13 @@ def rectification(request, pk):
 @login_required
 @require_POST
 def upload(request, pk):
-    evaluation = access.get_visible_or_404(Evaluation, request.user, pk)
-    if not evaluation_access.is_center_member(evaluation, request.user):
-        raise PermissionDenied
-    if not access.can_change(request.user, evaluation):
-        messages.error(request, _("This cannot be changed any more."))
-        return redirect(evaluation)
-    store_upload(request, evaluation, Evaluation.AttachmentKind.choices)
-    return redirect(evaluation)
+    return upload_to(
+        request,
+        Evaluation,
+        pk,
+        is_owner=evaluation_access.is_center_member,
+        closed_message=_("This cannot be changed any more."),
+    )
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role, has_role
 from attachments.forms import AttachmentForm
 from attachments.services import attachments_of
-from attachments.views import store_upload
+from attachments.views import upload_to
 from sctic import access, workflow
 from sctic.views import FilteredListView, TransitionView, last_comment, timeline
 
@@ -109,16 +109,13 @@ def edit(request, pk):
 @login_required
 @require_POST
 def upload(request, pk):
-    report = access.get_visible_or_404(AnnualReport, request.user, pk)
-    if not report_access.is_center_member(report, request.user):
-        raise PermissionDenied
-    if not access.can_change(request.user, report):
-        messages.error(
-            request, _("Art. 19: a submitted report cannot be changed; ask your supervisor to return it.")
-        )
-        return redirect(report)
-    store_upload(request, report, AnnualReport.AttachmentKind.choices)
-    return redirect(report)
+    return upload_to(
+        request,
+        AnnualReport,
+        pk,
+        is_owner=report_access.is_center_member,
+        closed_message=_("Art. 19: a submitted report cannot be changed; ask your supervisor to return it."),
+    )
 
 
 @login_required
