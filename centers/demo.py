@@ -1,19 +1,23 @@
 """Demo data for center governance and Art. 20 change requests: governance records for the
-established centers, a center with a former name, and change requests in every state."""
+established centers, a center with a former name, and change requests in every state.
+
+Centers are named here by the name they were seeded with, which is their demo key ("center:<name>"):
+the approved name change below renames one, and users may rename others."""
 
 from datetime import date
+from functools import partial
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attachments.services import attachment_add
-from sctic.demo import minimal_pdf
+from sctic.demo import credit_code, demo_get_or_create, minimal_pdf
 from sctic.workflow import perform
 
 from .models import BoardMember, Center, CenterCoBuilder, ChangeRequest, CommitteeMember, WorkPlan
 
 K = ChangeRequest.Kind
 
-# (center name, kind, proposal, reason, target state)
+# (center's seeded name, kind, proposal, reason, target state); the target state is the demo key.
 CHANGES = [
     (
         "四川省智能制造装备技术创新中心",
@@ -74,73 +78,78 @@ REASONS = {
     "reject": "股权结构重大调整需进一步论证，暂不同意。",
     "approve": "同意变更。",
 }
+# The center that 科技厅 revoked (Art. 5.2) and its credit code.
+REVOKED = "四川省生物基材料技术创新中心"
+REVOKED_CODE = credit_code("91", "510600", 40100)
 
 
-def seed(*, users, center_users, orgs) -> None:
-    """``center_users`` maps a center name to the applicant user acting for it."""
-    revoked(lead=orgs["inst_1"], supervisor=orgs["chengdu"], department=users["kjt"])
-    if ChangeRequest.objects.exists():
-        return
-    for center in Center.objects.filter(name__in=center_users):
-        governance(center)
+def seed(*, users, orgs, centers, center_users) -> None:
+    """``centers`` maps a center's seeded name to the center, ``center_users`` to the applicant
+    user acting for it."""
+    demo_get_or_create(
+        f"center:{REVOKED}",
+        lambda: revoked(lead=orgs["inst_1"], supervisor=orgs["chengdu"], department=users["kjt"]),
+        adopt=lambda: Center.objects.filter(credit_code=REVOKED_CODE).first(),
+    )
     for name, kind, proposal, reason, target in CHANGES:
-        center = Center.objects.get(name=name)
-        actor = center_users[name]
-        change = ChangeRequest.objects.create(
-            center=center,
-            kind=kind,
-            proposed_value=proposal,
-            proposed_director_full_time=kind == K.DIRECTOR,
-            reason=reason,
-            created_by=actor,
+        center = centers[name]
+        demo_get_or_create(
+            f"change:{target}",
+            partial(_change, center, kind, proposal, reason, target, center_users[name], users, orgs),
+            adopt=partial(_legacy_change, center, kind, proposal),
         )
-        upload = SimpleUploadedFile(
-            "理事会决议.pdf", minimal_pdf("Board resolution"), content_type="application/pdf"
-        )
-        attachment_add(
-            owner=change, kind="board_resolution", upload=upload, mime_type="application/pdf", user=actor
-        )
-        actors = {
-            "center": actor,
-            "supervisor": users[_supervisor_username(center)],
-            "department": users["kjt"],
-        }
-        for transition, who in STEPS[target]:
-            perform(change, transition, actor=actors[who], comment=REASONS.get(transition, ""))
 
 
-def revoked(*, lead, supervisor, department) -> None:
+def _legacy_change(center, kind, proposal):
+    """The request a seed made before the demo registry existed."""
+    return ChangeRequest.objects.filter(center=center, kind=kind, proposed_value=proposal).first()
+
+
+def _change(center, kind, proposal, reason, target, actor, users, orgs):
+    # The supervisors' users are named like their organizations' keys (chengdu, mianyang, jxt).
+    supervisor = next(users[key] for key, org in orgs.items() if org.pk == center.supervisor_id)
+    people = {"center": actor, "supervisor": supervisor, "department": users["kjt"]}
+    change = ChangeRequest.objects.create(
+        center=center,
+        kind=kind,
+        proposed_value=proposal,
+        proposed_director_full_time=kind == K.DIRECTOR,
+        reason=reason,
+        created_by=actor,
+    )
+    upload = SimpleUploadedFile(
+        "理事会决议.pdf", minimal_pdf("Board resolution"), content_type="application/pdf"
+    )
+    attachment_add(
+        owner=change, kind="board_resolution", upload=upload, mime_type="application/pdf", user=actor
+    )
+    for transition, who in STEPS[target]:
+        perform(change, transition, actor=people[who], comment=REASONS.get(transition, ""))
+    return change
+
+
+def revoked(*, lead, supervisor, department):
     """A center that 科技厅 revoked (Art. 5.2), kept readable with its history."""
     from centers.services import cycle_dates
-    from sctic.demo import credit_code
 
     from .models import CenterCycle
 
-    name = "四川省生物基材料技术创新中心"
-    if Center.objects.filter(name=name).exists():
-        return
     center = Center.objects.create(
-        name=name,
+        name=REVOKED,
         lead_unit=lead,
         supervisor=supervisor,
         technology_field="advanced_materials",
         region=lead.region,
         legal_entity_name="生物基材料技术创新中心（四川）有限公司",
-        credit_code=credit_code("91", "510600", 40100),
+        credit_code=REVOKED_CODE,
         director_name="冯立",
         approved_on=date(2024, 3, 1),
     )
     start, end = cycle_dates(date(2024, 3, 1))
     CenterCycle.objects.create(center=center, number=1, start_date=start, end_date=end)
-    perform(
+    return perform(
         center, "revoke", actor=department, comment="运行主体法人实体已注销，不再具备独立法人条件（第三条）。"
     )
-
-
-def _supervisor_username(center) -> str:
-    return {"成都市科学技术局": "chengdu", "绵阳市科学技术局": "mianyang", "四川省经济和信息化厅": "jxt"}[
-        center.supervisor.name
-    ]
 
 
 def governance(center) -> None:

@@ -1,16 +1,22 @@
 """Demo data for annual reports: established centers (approved in 2023) with filed reports for
-2023 and 2024, and the 2025 season (due 2026-03-31) with a report in every state — one overdue."""
+2023 and 2024, and the 2025 season (due 2026-03-31) with a report in every state — one overdue.
+
+Each center is registered under the name it was seeded with ("center:<name>", a demo key): users
+may rename it through a change request, and the next seed still finds it."""
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from centers.demo import governance
 from centers.models import Center, CenterCycle
 from centers.services import cycle_dates
 from sctic.choices import TechnologyField
+from sctic.demo import demo_get_or_create
 from sctic.workflow import perform
 
 from .metrics import METRICS
@@ -111,53 +117,69 @@ def at(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(10, 0)))
 
 
-def seed(*, orgs, users) -> None:
-    if Center.objects.filter(name=ESTABLISHED[0][0]).exists():
-        return
+def seed(*, orgs, users) -> dict:
+    """The established centers, created with their governance and reports on the first run and
+    found by their demo key afterwards; returns them by the name they were seeded with."""
     seasons = {
         year: ReportingSeason.objects.get_or_create(
             year=year, defaults={"due_date": date(year + 1, 3, 31), "opened_by": users["kjt"]}
         )[0]
         for year in (2023, 2024, 2025)
     }
-    for index, (name, lead_key, applicant_name, supervisor_key, field, state_2025) in enumerate(ESTABLISHED):
-        lead, supervisor = orgs[lead_key], orgs[supervisor_key]
-        center = Center.objects.create(
-            name=name,
-            lead_unit=lead,
-            supervisor=supervisor,
-            technology_field=field,
-            region=lead.region,
-            legal_entity_name=name.removeprefix("四川省").removesuffix("技术创新中心")
-            + "技术创新中心（四川）有限公司",
-            credit_code=_center_code(index),
-            director_name=["赵立新", "钱海燕", "孙志强", "李明远", "周晓燕"][index],
-            approved_on=APPROVED_ON,
+    centers = {}
+    for index, spec in enumerate(ESTABLISHED):
+        centers[spec[0]], _ = demo_get_or_create(
+            f"center:{spec[0]}",
+            partial(_established, index, *spec, seasons=seasons, orgs=orgs, users=users),
+            adopt=Center.objects.filter(credit_code=_center_code(index)).first,
         )
-        start, end = cycle_dates(APPROVED_ON)
-        CenterCycle.objects.create(center=center, number=1, start_date=start, end_date=end)
-        applicant, sup_user, kjt = users[applicant_name], users[supervisor_key], users["kjt"]
-        for year in (2023, 2024, 2025):
-            season = seasons[year]
-            report = AnnualReport.objects.create(
-                center=center,
-                year=year,
-                season=season,
-                due_date=season.due_date,
-                **NARRATIVE,
-                **figures(index, year),
+    return centers
+
+
+def _established(
+    index, name, lead_key, applicant_name, supervisor_key, field, state_2025, *, seasons, orgs, users
+):
+    lead, supervisor = orgs[lead_key], orgs[supervisor_key]
+    center = Center.objects.create(
+        name=name,
+        lead_unit=lead,
+        supervisor=supervisor,
+        technology_field=field,
+        region=lead.region,
+        legal_entity_name=name.removeprefix("四川省").removesuffix("技术创新中心")
+        + "技术创新中心（四川）有限公司",
+        credit_code=_center_code(index),
+        director_name=["赵立新", "钱海燕", "孙志强", "李明远", "周晓燕"][index],
+        approved_on=APPROVED_ON,
+    )
+    start, end = cycle_dates(APPROVED_ON)
+    CenterCycle.objects.create(center=center, number=1, start_date=start, end_date=end)
+    governance(center)
+    applicant, sup_user, kjt = users[applicant_name], users[supervisor_key], users["kjt"]
+    for year in (2023, 2024, 2025):
+        season = seasons[year]
+        report = AnnualReport.objects.create(
+            center=center,
+            year=year,
+            season=season,
+            due_date=season.due_date,
+            **NARRATIVE,
+            **figures(index, year),
+        )
+        target = "filed" if year < 2025 else state_2025
+        if target == "returned":  # returned with more time granted
+            report.due_date = date(2026, 12, 20)
+            report.save(update_fields=["due_date"])
+        walk(report, target, applicant=applicant, supervisor=sup_user, department=kjt)
+        if year < 2025 or target != "draft":
+            when = at(date(year + 1, 3, 20))
+            backdate(report, when)
+            AnnualReport.objects.filter(pk=report.pk).update(
+                submitted_at=when, first_submitted_at=when, submitted_late_days=report.days_late(when)
             )
-            target = "filed" if year < 2025 else state_2025
-            if target == "returned":  # returned with more time granted
-                report.due_date = date(2026, 12, 20)
-                report.save(update_fields=["due_date"])
-            walk(report, target, applicant=applicant, supervisor=sup_user, department=kjt)
-            if year < 2025 or target != "draft":
-                backdate(report, at(date(year + 1, 3, 20)))
-        if state_2025 == "draft":
-            AnnualReport.objects.filter(center=center, year=2025).update(
-                **{m.name: None for m in METRICS[:6]}
-            )
+    if state_2025 == "draft":
+        AnnualReport.objects.filter(center=center, year=2025).update(**{m.name: None for m in METRICS[:6]})
+    return center
 
 
 def walk(report, target, *, applicant, supervisor, department):

@@ -1,6 +1,40 @@
 """Small helpers shared by demo data and tests."""
 
+from collections.abc import Callable
+
 from accounts.credit_code import complete
+
+
+def demo_get_or_create(key: str, create: Callable, *, adopt: Callable | None = None):
+    """The demo object registered under ``key``, else the one ``create()`` makes, registered under
+    ``key``; returns ``(object, created)`` like ``get_or_create``, ``(None, False)`` when ``create``
+    returns None (nothing to seed).
+
+    The key, not a name, finds the object again, so ``seed_demo`` stays idempotent whatever users
+    did to its objects (renamed a center, edited a lead unit, walked an application on). ``adopt``
+    finds the object a seed made before the registry existed (by a credit code, a username…):
+    that object is registered instead of a second one being created. A registered object that was
+    deleted since is made again.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from sctic.models import DemoObject
+
+    entry = DemoObject.objects.select_related("content_type").filter(key=key).first()
+    found = entry.target() if entry else None
+    if found is not None:
+        return found, False
+    obj = adopt() if adopt else None
+    created = obj is None
+    if created:
+        obj = create()
+    if obj is None:
+        return None, False
+    DemoObject.objects.filter(key=key).delete()
+    DemoObject.objects.create(
+        key=key, content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, adopted=not created
+    )
+    return obj, created
 
 
 def credit_code(kind: str, division: str, serial: int) -> str:

@@ -1,7 +1,8 @@
 """``manage.py seed_demo`` (DESIGN.md "Demo data"): the named users with the published password,
 at least one intent application in every state, a center with a current cycle; idempotent; refuses
-to run with DEBUG off unless --force; ``--scale N`` adds N centers. Each seed run takes seconds,
-so the tests are few and check much per run."""
+to run with DEBUG off unless --force; ``--scale N`` adds N centers. The output is a line of
+summary and the demo-login table. Each seed run takes seconds, so the tests are few and check much
+per run. tests/test_seed_rerun.py seeds again after users worked on the demo objects."""
 
 import io
 
@@ -15,6 +16,7 @@ from accounts.regions import Region
 from applications.models import IntentApplication
 from centers.models import Center
 from experts.models import ExpertProfile
+from sctic.models import DemoObject
 
 PASSWORD = "demo-pass-2026"
 
@@ -30,9 +32,20 @@ ROLES = {
 
 
 def seed(*args) -> str:
-    out = io.StringIO()
-    call_command("seed_demo", *args, stdout=out)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("seed_demo", *args, stdout=out, stderr=err)
+    assert err.getvalue() == ""
     return out.getvalue()
+
+
+def assert_short_with_logins_at_the_end(output: str, site_url: str) -> None:
+    """What a newcomer reads: a line of summary, then the demo logins and where to use them."""
+    lines = output.strip().splitlines()
+    assert lines[0].startswith("Demo data"), lines[0]
+    assert len(lines) <= 25, output
+    assert f"Demo logins (password for all: {PASSWORD}) at {site_url}/accounts/login/" in lines
+    assert lines[-1].split()[0] == "expert7"
+    assert "succeeded" not in output
 
 
 def row_counts() -> dict[str, int]:
@@ -40,9 +53,12 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_the_named_users_every_state_and_is_idempotent(settings):
+def test_seed_demo_creates_the_named_users_every_state_and_is_idempotent(settings, capfd):
     settings.DEBUG = True
+    settings.SITE_URL = "http://127.0.0.1:8101"
     output = seed()
+    assert_short_with_logins_at_the_end(output, "http://127.0.0.1:8101")
+    assert "Demo data: seeded" in output
 
     # The users of DESIGN.md, all with the published password and their role group.
     admin = User.objects.get(username="admin")
@@ -78,10 +94,24 @@ def test_seed_demo_creates_the_named_users_every_state_and_is_idempotent(setting
     assert approved.center.cycles.filter(number=1).exists()
     assert any(cycle.is_current for center in Center.objects.all() for cycle in center.cycles.all())
 
-    # Running it again changes nothing.
+    # Running it again changes nothing, and says so.
     before = row_counts()
-    seed()
+    output = seed()
     assert row_counts() == before
+    assert_short_with_logins_at_the_end(output, "http://127.0.0.1:8101")
+    assert "nothing added" in output
+
+    # A database seeded before the registry of demo objects existed: the seed finds its objects
+    # (by credit code, username …) and registers them instead of creating them again.
+    DemoObject.objects.all().delete()
+    output = seed()
+    assert row_counts() == before
+    assert DemoObject.objects.filter(adopted=True).count() == before["sctic.DemoObject"]
+    assert f"registered the {before['sctic.DemoObject']} objects of an earlier seed" in output
+
+    # Nothing of the background work leaked to the console either.
+    captured = capfd.readouterr()
+    assert "succeeded" not in captured.out + captured.err
 
 
 @pytest.mark.django_db

@@ -1,9 +1,16 @@
 """Demo data: the users of DESIGN.md and at least one object in every state of every lifecycle.
 
-Idempotent: running it again changes nothing that exists. Refuses to run with DEBUG off unless
+Idempotent: running it again changes nothing that exists. Each seeded object is registered under a
+demo key (``sctic.models.DemoObject``) and found again by it, not by its name, so a second run
+works whatever users did to the demo objects meanwhile. Refuses to run with DEBUG off unless
 ``--force``. ``--scale N`` adds N more centers for benchmarks.
+
+The output is what a newcomer needs: one line of summary, then the demo logins and the address to
+use them at (``SITE_URL``, which ``make run`` derives from HOST and PORT).
 """
 
+import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,7 +33,8 @@ from notices.models import Kind, Notice
 from notices.services import notice_draft
 from reports import demo as reports_demo
 from sctic.choices import TechnologyField
-from sctic.demo import advance, complete_sections, credit_code
+from sctic.demo import advance, complete_sections, credit_code, demo_get_or_create
+from sctic.models import DemoObject
 from sctic.workflow import perform
 
 PASSWORD = "demo-pass-2026"
@@ -201,75 +209,99 @@ class Command(BaseCommand):
             )
         # Demo addresses are fictitious: keep their e-mails out of the console.
         with (
+            _quiet_background_tasks(),
             override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
-            transaction.atomic(),
         ):
-            self.orgs = {key: self._organization(*spec) for key, spec in ORGANIZATIONS.items()}
-            self.users = {
-                username: self._user(username, name, org, role) for username, name, org, role in USERS
-            }
-            for username, name, org, field, title in EXPERTS:
-                user = self._user(username, name, org, Role.EXPERT)
-                ExpertProfile.objects.get_or_create(
-                    user=user, defaults={"field": field, "professional_title": title}
-                )
-                self.users[username] = user
-            self._admin()
-            for spec in APPLICATIONS:
-                self._application(*spec)
-            self._notices()
-            reports_demo.seed(orgs=self.orgs, users=self.users)
-            centers_demo.seed(
-                users=self.users,
-                orgs=self.orgs,
-                center_users={
-                    name: self.users[applicant] for name, _lead, applicant, *_rest in reports_demo.ESTABLISHED
-                },
-            )
-            evaluations_demo.seed(orgs=self.orgs, users=self.users)
-            if scale:
-                self._scale(scale)
+            last = DemoObject.objects.order_by("pk").values_list("pk", flat=True).last() or 0
+            # The tasks queued on commit (e-mails, notice PDFs) run eagerly at the end of this block.
+            with transaction.atomic():
+                self._seed(scale)
+        self._print_summary(DemoObject.objects.filter(pk__gt=last))
         self._print_logins()
 
+    def _seed(self, scale):
+        self.orgs = {key: self._organization(key, *spec) for key, spec in ORGANIZATIONS.items()}
+        self.users = {username: self._user(username, name, org, role) for username, name, org, role in USERS}
+        for username, name, org, field, title in EXPERTS:
+            self.users[username] = self._user(username, name, org, Role.EXPERT, expert=(field, title))
+        self._admin()
+        self.applications = {spec[4]: self._application(*spec) for spec in APPLICATIONS}
+        self._notices()
+        # The established centers by the name they were seeded with (a demo key, not their name now).
+        centers = reports_demo.seed(orgs=self.orgs, users=self.users)
+        centers_demo.seed(
+            users=self.users,
+            orgs=self.orgs,
+            centers=centers,
+            center_users={
+                name: self.users[applicant] for name, _lead, applicant, *_rest in reports_demo.ESTABLISHED
+            },
+        )
+        evaluations_demo.seed(orgs=self.orgs, users=self.users, centers=centers)
+        if scale:
+            self._scale(scale)
+
     # ------------------------------------------------------------------------------------------
-    def _organization(self, name, short, kind, region, code):
-        org, _ = Organization.objects.get_or_create(
-            name=name, defaults={"short_name": short, "kind": kind, "region": region, "credit_code": code}
+    def _organization(self, key, name, short, kind, region, code):
+        org, _ = demo_get_or_create(
+            f"organization:{key}",
+            lambda: Organization.objects.create(
+                name=name, short_name=short, kind=kind, region=region, credit_code=code
+            ),
+            adopt=lambda: Organization.objects.filter(credit_code=code).first(),
         )
         return org
 
-    def _user(self, username, full_name, org_key, role):
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "full_name": full_name,
-                "organization": self.orgs[org_key],
-                "email": f"{username}@example.org",
-            },
-        )
-        if created:
+    def _user(self, username, full_name, org_key, role, *, expert=None):
+        def create():
+            user = User(
+                username=username,
+                full_name=full_name,
+                organization=self.orgs[org_key],
+                email=f"{username}@example.org",
+            )
             user.set_password(PASSWORD)
             user.save()
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+            if expert:
+                field, title = expert
+                ExpertProfile.objects.create(user=user, field=field, professional_title=title)
+            return user
+
+        user, _ = demo_get_or_create(
+            f"user:{username}", create, adopt=lambda: User.objects.filter(username=username).first()
+        )
         return user
 
     def _admin(self):
-        admin, created = User.objects.get_or_create(
-            username="admin",
-            defaults={
-                "full_name": "系统管理员",
-                "is_staff": True,
-                "is_superuser": True,
-                "email": "admin@example.org",
-            },
-        )
-        if created:
+        def create():
+            admin = User(
+                username="admin",
+                full_name="系统管理员",
+                is_staff=True,
+                is_superuser=True,
+                email="admin@example.org",
+            )
             admin.set_password(PASSWORD)
             admin.save()
+            return admin
+
+        self.users["admin"], _ = demo_get_or_create(
+            "user:admin", create, adopt=lambda: User.objects.filter(username="admin").first()
+        )
 
     def _application(self, name, unit, supervisor, field, target, engineering):
-        if IntentApplication.objects.filter(proposed_name=name).exists():
-            return
+        """The application in state ``target`` (one per state: the state is its demo key)."""
+        app, _ = demo_get_or_create(
+            f"application:{target}",
+            lambda: self._new_application(name, unit, supervisor, field, target, engineering),
+            adopt=lambda: IntentApplication.objects.filter(
+                proposed_name=name, lead_unit=self.orgs[unit]
+            ).first(),
+        )
+        return app
+
+    def _new_application(self, name, unit, supervisor, field, target, engineering):
         applicant = self.users[unit]
         app = IntentApplication.objects.create(
             lead_unit=self.orgs[unit],
@@ -305,17 +337,25 @@ class Command(BaseCommand):
             # Not expert1/2/5/6: they work for the co-builders (conflict of interest, Art. 10.3).
             experts=[self.users["expert3"], self.users["expert4"]],
         )
+        return app
 
     def _notices(self):
         """Notices in every state: the decisions' issued notices; one revoked for a wrong addressee
         line and its corrected draft awaiting issue."""
-        if Notice.objects.filter(state=Notice.State.REVOKED).exists():
-            return
+        demo_get_or_create(
+            "notice:revoked-rejection",
+            self._revoke_rejection,
+            adopt=lambda: Notice.objects.filter(state=Notice.State.REVOKED).first(),
+        )
+
+    def _revoke_rejection(self):
         kjt = self.users["kjt"]
-        rejected = IntentApplication.objects.get(proposed_name="四川省智能仪表技术创新中心")
-        wrong = Notice.objects.filter(kind=Kind.REJECTION, object_id=rejected.pk).first()
+        rejected = self.applications[S.REJECTED]
+        wrong = Notice.objects.filter(
+            kind=Kind.REJECTION, object_id=rejected.pk, state=Notice.State.ISSUED
+        ).first()
         if wrong is None:
-            return
+            return None
         perform(wrong, "revoke", actor=kjt, comment="主送机关表述不规范，收回后重新印发。")
         notice_draft(
             kind=Kind.REJECTION,
@@ -329,43 +369,73 @@ class Command(BaseCommand):
                 "reason": "经专家咨询论证，技术目标与现有平台重复。",
             },
         )
+        return wrong
 
     def _scale(self, count):
         """N more centers (with a current cycle) spread over regions, fields and supervisors."""
-        existing = Center.objects.filter(name__startswith="四川省基准").count()
-        regions = list(Region)
-        fields = list(TechnologyField)
-        supervisors = [self.orgs["chengdu"], self.orgs["mianyang"], self.orgs["jxt"]]
-        today = timezone.localdate()
-        for i in range(existing, existing + count):
-            lead = Organization.objects.create(
-                name=f"基准测试单位{i + 1:04d}",
-                kind=K.UNIT,
-                region=regions[i % len(regions)],
-                credit_code=credit_code("91", "510100", 50000 + i),
+        added = i = 0
+        while added < count:
+            code = credit_code("91", "510100", 50000 + i)
+            _center, created = demo_get_or_create(
+                f"bench-center:{i + 1:04d}",
+                lambda i=i, code=code: self._bench_center(i, code),
+                adopt=lambda code=code: Center.objects.filter(credit_code=code).first(),
             )
-            center = Center.objects.create(
-                name=f"四川省基准{i + 1:04d}技术创新中心",
-                lead_unit=lead,
-                supervisor=supervisors[i % 3],
-                technology_field=fields[i % len(fields)],
-                region=lead.region,
-                legal_entity_name=lead.name,
-                credit_code=lead.credit_code,
-                director_name="基准主任",
-                approved_on=today - timedelta(days=365 * 3),
-            )
-            start, end = cycle_dates(today - timedelta(days=365 * 3))
-            CenterCycle.objects.create(center=center, number=1, start_date=start, end_date=end)
+            added += created
+            i += 1
         self.stdout.write(f"Added {count} centers for benchmarks.")
 
+    def _bench_center(self, i, code):
+        supervisors = [self.orgs["chengdu"], self.orgs["mianyang"], self.orgs["jxt"]]
+        regions, fields = list(Region), list(TechnologyField)
+        approved_on = timezone.localdate() - timedelta(days=365 * 3)
+        lead = Organization.objects.create(
+            name=f"基准测试单位{i + 1:04d}", kind=K.UNIT, region=regions[i % len(regions)], credit_code=code
+        )
+        center = Center.objects.create(
+            name=f"四川省基准{i + 1:04d}技术创新中心",
+            lead_unit=lead,
+            supervisor=supervisors[i % 3],
+            technology_field=fields[i % len(fields)],
+            region=lead.region,
+            legal_entity_name=lead.name,
+            credit_code=lead.credit_code,
+            director_name="基准主任",
+            approved_on=approved_on,
+        )
+        start, end = cycle_dates(approved_on)
+        CenterCycle.objects.create(center=center, number=1, start_date=start, end_date=end)
+        return center
+
+    def _print_summary(self, registered):
+        """One line: what this run seeded, else that everything was there already."""
+        created = registered.filter(adopted=False).count()
+        adopted = registered.filter(adopted=True).count()
+        there = DemoObject.objects.count() - created
+        if created:
+            also = f" ({there} were already there)" if there else ""
+            self.stdout.write(
+                f"Demo data: seeded {created} objects{also} and walked them through their workflows: "
+                "applications, centers, reports, change requests, evaluations, notices."
+            )
+        elif adopted:
+            self.stdout.write(
+                f"Demo data: registered the {adopted} objects of an earlier seed; nothing added."
+            )
+        else:
+            self.stdout.write(
+                f"Demo data already seeded ({there} objects): nothing added, what users changed is kept."
+            )
+
     def _print_logins(self):
-        rows = [("admin", "administrator (Django admin)", "—")]
-        rows += [
-            (u.username, role, u.organization.name)
-            for u, role in ((self.users[name], role) for name, _n, _o, role in USERS)
-        ]
-        rows += [(name, Role.EXPERT.value, self.orgs[org].name) for name, _n, org, _f, _t in EXPERTS]
+        """The demo users as they are now (users may have renamed their organizations)."""
+        roles = [("admin", "administrator (Django admin)")]
+        roles += [(username, role) for username, _n, _o, role in USERS]
+        roles += [(username, Role.EXPERT.value) for username, *_rest in EXPERTS]
+        rows = []
+        for key, role in roles:
+            user = self.users[key]
+            rows.append((user.username, role, user.organization.name if user.organization_id else "—"))
         self.stdout.write("")
         self.stdout.write(
             f"Demo logins (password for all: {PASSWORD}) at {settings.SITE_URL}/accounts/login/"
@@ -373,3 +443,26 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'username':<10} {'role':<30} organization")
         for username, role, org in rows:
             self.stdout.write(f"  {username:<10} {role:<30} {org}")
+
+
+# Eager Celery tasks log "Task … succeeded" once each (hundreds in a seed), and kombu warns that the
+# in-memory broker has no hostname. Failures still show: Celery logs them at ERROR.
+QUIET_LOGGERS = ("celery.app.trace", "kombu.connection")
+
+
+@contextmanager
+def _quiet_background_tasks():
+    """Keep the lines the seed's background tasks log out of its output, which a newcomer reads
+    for the demo logins; warnings and errors of everything else still show."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    disabled = logging.root.manager.disable
+    logging.disable(logging.INFO)
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logging.disable(disabled)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
