@@ -332,7 +332,19 @@ class IntentApplication(FSMModelMixin, models.Model):
         source=[State.SUBMITTED, State.CULTIVATING],
         target=State.DECLINED,
         permission=access.is_supervising_member,
-        custom={"label": _("Decline"), "style": "danger", "comment": "required", "article": _("Art. 10.2")},
+        custom={
+            "label": _("Decline"),
+            "style": "danger",
+            "comment": "required",
+            "article": _("Art. 10.2"),
+            "irreversible": [
+                _(
+                    "The application is closed for good: it is neither cultivated nor recommended, "
+                    "and it can no longer be changed or resubmitted."
+                ),
+                _("The lead unit is told, with your reason."),
+            ],
+        },
     )
     def decline(self):
         """Art. 10.2: the supervisor decides not to cultivate or recommend the candidate."""
@@ -401,6 +413,13 @@ class IntentApplication(FSMModelMixin, models.Model):
             "comment": "required",
             "article": _("Art. 10.3"),
             "form": "sctic.forms.DecisionForm",
+            "irreversible": [
+                _("The application is closed for good: no center is built from it."),
+                _(
+                    "The decision not to approve (不予批准) is sent in writing to the supervisor and "
+                    "the lead unit as an official notice, with your reason."
+                ),
+            ],
         },
     )
     def reject(self):

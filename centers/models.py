@@ -144,7 +144,24 @@ class Center(FSMModelMixin, models.Model):
             "comment": "required",
             "article": _("Art. 5.2"),
             "form": "sctic.forms.DecisionForm",
-            "confirm": _("Revoke this center? Its open work is closed and the revocation notice is issued."),
+            "notice": "draft",
+            "irreversible": [
+                _(
+                    "The center is revoked and leaves the sequence of provincial technology "
+                    "innovation centers; its record stays readable but can no longer be changed."
+                ),
+                _(
+                    "Its open change requests, annual reports and evaluations are closed, with your "
+                    "reason in their timelines."
+                ),
+                _("Its current three-year cycle ends today."),
+                _(
+                    "A revocation decision (撤销决定) to its supervisor and lead unit is drafted. It is "
+                    "numbered and issued only if you tick “Number and issue the official notice now”; "
+                    "otherwise you read, edit and issue it from the notice's page."
+                ),
+                _("The center's and its supervisor's users are told, with your reason."),
+            ],
         },
     )
     def revoke(self):
@@ -178,7 +195,22 @@ class Center(FSMModelMixin, models.Model):
         source=[State.OPERATING, State.RECTIFYING],
         target=State.DELISTED,
         permission=access.is_department_member,
-        custom={"label": _("Remove from the sequence"), "comment": "required", "hidden": True},
+        custom={
+            "label": _("Remove from the sequence"),
+            "comment": "required",
+            "hidden": True,
+            "irreversible": [
+                _(
+                    "The center leaves the sequence of provincial technology innovation centers; its "
+                    "record stays readable but can no longer be changed."
+                ),
+                _(
+                    "Its open change requests, annual reports and evaluations are closed, with your "
+                    "reason in their timelines."
+                ),
+                _("Its current three-year cycle ends today."),
+            ],
+        },
     )
     def delist(self):
         """Art. 23: failed rectification, absence or withdrawal: no longer in the sequence."""
@@ -236,7 +268,7 @@ class BoardMember(models.Model):
         MEMBER = "member", _("Member")
 
     center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="board_members")
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("full name"), max_length=60)
     organization = models.CharField(_("organization represented"), max_length=200)
     position = models.CharField(_("position"), max_length=100, blank=True)
     role = models.CharField(_("role on the board"), max_length=20, choices=Role.choices, default=Role.MEMBER)
@@ -255,7 +287,7 @@ class CommitteeMember(models.Model):
     """A member of the center's expert committee (专家委员会), Art. 13."""
 
     center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="committee_members")
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("full name"), max_length=60)
     organization = models.CharField(_("organization"), max_length=200)
     title = models.CharField(_("professional title"), max_length=100, blank=True)
     is_chair = models.BooleanField(_("chair of the committee"), default=False)
@@ -575,6 +607,13 @@ class ChangeRequest(FSMModelMixin, models.Model):
             "style": "danger",
             "comment": "required",
             "article": _("Art. 20"),
+            "irreversible": [
+                _(
+                    "The request is closed for good and the center stays as it is; a change needs a "
+                    "new request."
+                ),
+                _("The center and its supervisor are told, with your reason."),
+            ],
         },
     )
     def reject(self):

@@ -1,6 +1,5 @@
 """Views shared by every lifecycle: transitions, timelines, filtered lists, the dashboard."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,16 +7,21 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
-from django_filters.views import FilterView
 from django_fsm import TransitionNotAllowed
 from django_fsm_log.models import StateLog
 
 from . import access, workflow
+from .lists import FilteredListView  # noqa: F401  (list pages import it from here)
 
 
 def timeline(obj):
-    """Every transition of ``obj``: who, when, from, to, comment (one query)."""
-    return list(StateLog.objects.for_(obj).select_related("by__organization").order_by("timestamp", "pk"))
+    """Every transition of ``obj``: who, what they chose (``entry.action_label``, the label of the
+    transition as it left that state), when, from, to, comment (one query)."""
+    entries = list(StateLog.objects.for_(obj).select_related("by__organization").order_by("timestamp", "pk"))
+    model = type(obj)
+    for entry in entries:
+        entry.action_label = workflow.transition_label(model, entry.transition, entry.source_state)
+    return entries
 
 
 def last_comment(obj, transition: str) -> StateLog | None:
@@ -40,7 +44,12 @@ def _apply_errors(form, exc: ValidationError) -> list[str]:
 
 
 class TransitionView(LoginRequiredMixin, View):
-    """``POST <object URL>transitions/<name>/`` for every lifecycle; GET shows the form."""
+    """``POST <object URL>transitions/<name>/`` for every lifecycle; GET shows the form.
+
+    A transition name may leave several states with a label and article each (an application's
+    ``return_for_revision`` is 退回修改 from the supervisor, Art. 10.2, and 退回培育 from 科技厅,
+    Art. 10.3): the page, its button and the "Done" message speak as the one that leaves the state
+    the object is in when the page is asked for."""
 
     model = None
     template_name = "workflow/transition.html"
@@ -49,7 +58,8 @@ class TransitionView(LoginRequiredMixin, View):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.object = access.get_visible_or_404(self.model, request.user, kwargs["pk"])
-        self.spec = workflow.any_action(self.model, kwargs["name"])
+        self.source = getattr(self.object, workflow.STATE_FIELD)
+        self.spec = workflow.any_action(self.model, kwargs["name"], source=self.source)
         if self.spec is None:
             raise Http404
         return super().dispatch(request, *args, **kwargs)
@@ -103,34 +113,6 @@ class TransitionView(LoginRequiredMixin, View):
             for message in rest:
                 messages.error(request, message)
             return redirect(self.object)
+        # self.spec was chosen for the state the object was in before this action.
         messages.success(request, _("Done: %(action)s.") % {"action": self.spec.label})
         return redirect(self.object)
-
-
-class FilteredListView(LoginRequiredMixin, FilterView):
-    """A list page: access scope, django-filter filters, pagination and an Excel export link."""
-
-    model = None
-    export_kind: str | None = None
-    template_name = None
-
-    def get_paginate_by(self, queryset):
-        return settings.SCTIC["PAGE_SIZE"]
-
-    def scoped_queryset(self):
-        return access.visible(self.model, self.request.user)
-
-    def get_queryset(self):
-        return self.decorate(self.scoped_queryset())
-
-    def decorate(self, queryset):
-        """select_related/annotate for the page's columns (keeps the query count constant)."""
-        return queryset
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        context["export_kind"] = self.export_kind
-        context["query_params"] = params.urlencode()
-        return context

@@ -10,8 +10,11 @@ and returns the object. Handlers queue their e-mail, notices and other backgroun
 Transition methods on models change fields only. Their ``custom`` dict describes the button:
 ``label``, ``style`` (a Bootstrap colour), ``comment`` ("required" when the regulation expects a
 reason, "optional", or absent), ``form`` (dotted path of a form for extra data), ``needs_data``
-(the form's data has no defaults, so the transition is not offered as a bulk admin action) and
-``article``.
+(the form's data has no defaults, so the transition is not offered as a bulk admin action),
+``article``, ``irreversible`` (what the action does that cannot be undone, as a list of sentences:
+the transition page states them and asks for an explicit confirmation, see
+``sctic.forms.TransitionCommentForm``) and ``notice`` ("draft" when the decision's official notice
+is kept as a draft unless the user chooses to issue it at once, see ``sctic.forms.DecisionForm``).
 Conditions are plain callables ``condition(obj) -> bool`` carrying a ``message``; a condition may
 also raise ``ValidationError`` itself to list several missing items.
 """
@@ -210,11 +213,14 @@ class Action:
     confirm: str = ""
     form_path: str | None = None
     blocked: tuple[str, ...] = ()  # unmet conditions: the button is shown disabled with these reasons
+    irreversible: tuple[str, ...] = ()  # what cannot be undone: stated and confirmed on the page
+    notice: str = ""  # "draft": the decision's notice is kept as a draft unless issued at once
 
     @property
     def needs_page(self) -> bool:
-        """Extra data beyond a comment is entered on the transition's own page."""
-        return bool(self.form_path)
+        """Extra data beyond a comment, or the confirmation of an irreversible action, is entered
+        on the transition's own page."""
+        return bool(self.form_path or self.irreversible)
 
     def form_class(self):
         from sctic.forms import TransitionCommentForm
@@ -233,6 +239,8 @@ def action_for(spec: Transition, blocked: tuple[str, ...] = ()) -> Action:
         article=custom.get("article", ""),
         confirm=str(custom.get("confirm", "")),
         form_path=custom.get("form"),
+        irreversible=tuple(custom.get("irreversible", ())),
+        notice=custom.get("notice", ""),
     )
 
 
@@ -257,7 +265,18 @@ def get_action(obj, user, name: str) -> Action | None:
     return next((a for a in get_actions(obj, user) if a.name == name), None)
 
 
-def any_action(model, name: str) -> Action | None:
-    """The button description of ``name`` regardless of state (for pages reached by URL)."""
+def any_action(model, name: str, source: str | None = None) -> Action | None:
+    """The button description of ``name``: the one leaving ``source`` when given (a transition
+    name may leave several states with a label and article each, like ``return_for_revision``),
+    else the first declared (for pages reached by URL)."""
     candidates = transitions_named(model, name)
+    if source is not None:
+        from_source = [t for t in candidates if t.source == source]
+        candidates = from_source or [t for t in candidates if t.source in ("*", "+")] or candidates
     return action_for(candidates[0]) if candidates else None
+
+
+def transition_label(model, name: str, source: str | None = None) -> str:
+    """What the user pressed, as the page, message, e-mail and timeline say it."""
+    action = any_action(model, name, source)
+    return action.label if action else name

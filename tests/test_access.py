@@ -207,8 +207,9 @@ def test_art6_pages_open_only_to_those_concerned(request, client, objects, path,
     url = objects(path, setup)
     response = visit_as(request, client, who).get(url)
     assert_outcome(response, expected)
-    if path.startswith("/files/") and expected == 200:
-        assert response["Content-Disposition"].startswith("attachment")
+    if path.startswith("/files/") and expected == 200:  # a PDF: it opens in the browser, sandboxed
+        assert response["Content-Disposition"].startswith("inline")
+        assert response["Content-Security-Policy"] == "sandbox"
     if path.endswith("/download/") and expected == 200:
         assert response["Content-Disposition"].startswith("attachment")
 
@@ -216,6 +217,7 @@ def test_art6_pages_open_only_to_those_concerned(request, client, objects, path,
 # --- transitions (GET shows the form, POST performs) -------------------------------------------------
 
 COMMENT = {"comment": "请说明理由：已核实相关材料。"}
+CONFIRMED = {**COMMENT, "confirm_irreversible": "on"}  # an irreversible decision is confirmed on its page
 
 # name, setup, the right user and the POST data, target state, the wrong roles (they see the object),
 # those who do not see it (another organization, an expert not assigned)
@@ -240,8 +242,8 @@ TRANSITIONS = [
         ["unit_a"],
         ["mianyang", "other_expert"],
     ),
-    ("decline", "submitted", "chengdu", COMMENT, "declined", ["unit_a", "kjt"], ["mianyang", "jxt"]),
-    ("decline", "cultivating", "chengdu", COMMENT, "declined", ["unit_a", "kjt"], ["mianyang"]),
+    ("decline", "submitted", "chengdu", CONFIRMED, "declined", ["unit_a", "kjt"], ["mianyang", "jxt"]),
+    ("decline", "cultivating", "chengdu", CONFIRMED, "declined", ["unit_a", "kjt"], ["mianyang"]),
     (
         "recommend",
         "cultivated",
@@ -269,7 +271,7 @@ TRANSITIONS = [
         ["unit_a", "chengdu", "expert"],
         ["mianyang", "unit_b", "other_expert"],
     ),
-    ("reject", "opinions_in", "kjt", COMMENT, "rejected", ["unit_a", "chengdu", "expert"], ["mianyang"]),
+    ("reject", "opinions_in", "kjt", CONFIRMED, "rejected", ["unit_a", "chengdu", "expert"], ["mianyang"]),
     ("withdraw", "submitted", "unit_a", {}, "withdrawn", ["chengdu", "kjt"], ["unit_b", "mianyang"]),
 ]
 

@@ -566,3 +566,33 @@ def test_art23_a_decided_rectification_is_not_reminded(rectifying, kjt):
     perform(rectifying, "pass_rectification", actor=kjt)
     assert sweep(rectifying.rectification_deadline - timedelta(days=7)) == set()
     assert sweep(rectifying.rectification_deadline + timedelta(days=1)) == set()
+
+
+@pytest.mark.parametrize("transition", sorted(REMOVALS))
+def test_art23_removal_over_http_states_its_consequences_and_needs_a_ticked_confirmation(
+    removable, transition, kjt, login, center
+):
+    """Art. 23: taking a center out of the sequence cannot be undone; the page says so and a crafted
+    POST without the confirmation changes nothing."""
+    from sctic.forms import CONFIRM_FIELD
+
+    evaluation = removable(transition)
+    source = evaluation.state
+    client = login(kjt)
+    url = f"{evaluation.get_absolute_url()}transitions/{transition}/"
+    page = client.get(url).content.decode()
+    assert f'name="{CONFIRM_FIELD}"' in page
+    with translation.override("zh-hans"):
+        assert (
+            str(translation.gettext("The removal notice is issued to the center and its supervisor.")) in page
+        )
+
+    refused = client.post(url, {"comment": "中途退出", "expected_state": source})
+    assert refused.status_code == 400
+    assert Evaluation.objects.get(pk=evaluation.pk).state == source
+    assert center_state(center) != Center.State.DELISTED
+
+    done = client.post(url, {"comment": "中途退出", "expected_state": source, CONFIRM_FIELD: "on"})
+    assert done.status_code == 302
+    assert Evaluation.objects.get(pk=evaluation.pk).state != source
+    assert center_state(center) == Center.State.DELISTED

@@ -180,7 +180,8 @@ def test_art5_2_department_revokes_on_the_decision_page(center, kjt, login):
     assert client.get(f"/centers/{center.pk}/transitions/revoke/").status_code == 200
 
     response = client.post(
-        f"/centers/{center.pk}/transitions/revoke/", {"comment": REASON, "expected_state": "operating"}
+        f"/centers/{center.pk}/transitions/revoke/",
+        {"comment": REASON, "expected_state": "operating", "confirm_irreversible": "on"},
     )
 
     assert response.status_code == 302
@@ -348,10 +349,10 @@ def test_art5_2_revocation_notice_is_on_the_center_page_and_in_the_units_notices
         assert client.get(f"/notices/{notice.pk}/pdf/").status_code == 200
 
 
-def test_art5_2_revocation_with_hold_notice_keeps_a_draft(center, kjt, login):
+def test_art5_2_revocation_on_the_page_keeps_the_notice_a_draft_by_default(center, kjt, login):
     response = login(kjt).post(
         f"/centers/{center.pk}/transitions/revoke/",
-        {"comment": REASON, "hold_notice": "on", "expected_state": "operating"},
+        {"comment": REASON, "confirm_irreversible": "on", "expected_state": "operating"},
     )
 
     assert response.status_code == 302
