@@ -7,9 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Organizations and users")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
+        from .views import remember_language
+
         post_migrate.connect(_ensure_role_groups, sender=self)
+        user_logged_in.connect(remember_language, dispatch_uid="accounts.remember_language")
 
 
 def _ensure_role_groups(sender, using="default", **kwargs):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -71,6 +72,16 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("mobile phone"), max_length=30, blank=True)
     title = models.CharField(_("position or professional title"), max_length=60, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The language of the portal, messages and e-mails for this user, as last chosen in the "
+            "page footer; empty: Chinese."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")

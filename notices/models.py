@@ -52,11 +52,13 @@ class NoticeSeries(models.Model):
 class NoticeCounter(models.Model):
     """The last sequence number given for one prefix in one year (locked while a number is given)."""
 
-    prefix = models.CharField(max_length=20)
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    prefix = models.CharField(_("number prefix"), max_length=20)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number given"), default=0)
 
     class Meta:
+        verbose_name = _("notice counter")
+        verbose_name_plural = _("notice counters")
         constraints = [
             models.UniqueConstraint(fields=["prefix", "year"], name="one_counter_per_prefix_and_year")
         ]
@@ -134,8 +136,14 @@ class Notice(FSMModelMixin, models.Model):
     attachments_line = models.TextField(_("attachments"), blank=True, help_text=_("One attachment per line."))
     copy_to = models.CharField(_("copy to (抄送)"), max_length=500, blank=True)
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
-    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("kind of record concerned"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    object_id = models.PositiveBigIntegerField(_("ID of the record concerned"), null=True, blank=True)
     subject = GenericForeignKey("content_type", "object_id")
 
     issuer = models.ForeignKey(
@@ -198,6 +206,16 @@ class Notice(FSMModelMixin, models.Model):
     @property
     def is_rendered(self) -> bool:
         return bool(self.pdf) and bool(self.sha256)
+
+    @property
+    def revoked_at(self):
+        """When 科技厅 revoked the notice (from its transition log), or None."""
+        if self.state != self.State.REVOKED:
+            return None
+        from django_fsm_log.models import StateLog
+
+        log = StateLog.objects.for_(self).filter(transition="revoke").order_by("-timestamp").first()
+        return log.timestamp if log else None
 
     def clean(self):
         if self.state != self.State.DRAFT and self.pk:

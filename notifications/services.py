@@ -12,7 +12,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 from sctic.tasks import enqueue
 
@@ -22,16 +24,56 @@ logger = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 8
 
 
+class Text:
+    """A message text written later, in each recipient's language: a lazily translated msgid
+    (``gettext_lazy``) and its %-parameters, which may themselves be lazy strings, callables or
+    Texts (``Text(_("Annual report overdue: %(center)s"), center=report.center)``)."""
+
+    def __init__(self, msgid, params: dict | None = None, /, **kwargs):
+        self.msgid = msgid
+        self.params = {**(params or {}), **kwargs}
+
+    def __call__(self) -> str:
+        msgid = self.msgid if isinstance(self.msgid, Promise) else gettext(self.msgid)
+        return str(msgid) % {key: _evaluate(value) for key, value in self.params.items()}
+
+    __str__ = __call__
+
+    def __repr__(self):
+        return f"Text({self.msgid!r}, {self.params!r})"
+
+
+def _evaluate(value):
+    """A parameter as it reads in the active language (numbers stay numbers for %d)."""
+    if callable(value):
+        value = value()
+    return str(value) if isinstance(value, Promise) else value
+
+
+def render_text(value) -> str:
+    """A subject or body (str, lazy string, Text or any callable returning text) in the active language."""
+    return str(_evaluate(value))
+
+
+def language_of(user) -> str:
+    """The language ``user`` reads the portal in: the one chosen in the footer, else the default."""
+    chosen = getattr(user, "language", "")
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def notify(
     recipients: Iterable,
     *,
-    subject: str,
-    body: str,
+    subject,
+    body,
     obj=None,
     url: str = "",
     category: str = Category.DECISION,
 ) -> list[Message]:
-    """Write one message per distinct active recipient and queue the e-mails they want after commit."""
+    """Write one message per distinct active recipient and queue the e-mails they want after commit.
+
+    ``subject`` and ``body`` are plain text, lazy strings, :class:`Text` or callables: each
+    recipient's message is written in that recipient's language (``language_of``)."""
     seen, people = set(), []
     for user in recipients:
         if user.pk not in seen and user.is_active:
@@ -39,15 +81,19 @@ def notify(
             people.append(user)
     muted = dict(EmailPreference.objects.filter(user__in=people).values_list("user_id", "muted"))
     ct = ContentType.objects.get_for_model(obj) if obj is not None else None
-    rows = []
+    rows, texts = [], {}
     for user in people:
+        language = language_of(user)
+        if language not in texts:
+            with translation.override(language):
+                texts[language] = (render_text(subject)[:200], render_text(body))
         rows.append(
             Message(
                 recipient=user,
                 category=category,
                 send_email=category == Category.DEADLINE or category not in muted.get(user.pk, []),
-                subject=str(subject)[:200],
-                body=str(body),
+                subject=texts[language][0],
+                body=texts[language][1],
                 url=url,
                 content_type=ct,
                 object_id=obj.pk if obj is not None else None,
@@ -62,10 +108,12 @@ def notify(
 
 
 def make_email(message: Message) -> tuple[str, str]:
-    """Subject and text of the e-mail for ``message`` (templates in notifications/email/)."""
+    """Subject and text of the e-mail for ``message`` in its recipient's language (templates in
+    notifications/email/, plain text: nothing is HTML-escaped)."""
     context = {"message": message, "site_url": settings.SITE_URL}
-    subject = render_to_string("notifications/email/subject.txt", context).strip()
-    text = render_to_string("notifications/email/body.txt", context)
+    with translation.override(language_of(message.recipient)):
+        subject = render_to_string("notifications/email/subject.txt", context).strip()
+        text = render_to_string("notifications/email/body.txt", context)
     return " ".join(subject.split()), text
 
 
@@ -121,35 +169,49 @@ def pending_email_ids(grace: timedelta = timedelta(minutes=2)) -> list[int]:
     return [pk for pk, attempts, last in candidates if last is None or last <= now - retry_pause(attempts)]
 
 
-def notify_transition(obj, *, transition: str, actor, comment: str, recipients) -> list[Message]:
-    """Tell ``recipients`` that ``actor`` moved ``obj`` (one message each, e-mail after commit)."""
+def notify_transition(
+    obj, *, transition: str, actor, comment: str, recipients, source: str | None = None
+) -> list[Message]:
+    """Tell ``recipients`` that ``actor`` moved ``obj`` out of ``source`` (one message each, e-mail
+    after commit). ``source`` picks the label where one transition name leaves several states."""
     from django.utils.translation import gettext as _
 
     from sctic.workflow import any_action
 
-    action = any_action(type(obj), transition)
-    what = action.label if action else transition
-    subject = _("%(object)s: %(action)s") % {"object": obj, "action": what}
-    lines = [
-        _("%(who)s (%(org)s) chose “%(action)s” for %(object)s. It is now “%(state)s”.")
-        % {
-            "who": actor,
-            "org": getattr(actor.organization, "name", "—"),
-            "action": what,
-            "object": obj,
-            "state": obj.get_state_display(),
-        }
-    ]
-    if comment:
-        lines.append(_("Comment: %(comment)s") % {"comment": comment})
+    def what():
+        action = any_action(type(obj), transition, source)
+        if action is None:
+            return transition
+        # The article travels with the label (Art. 10.2 for the supervisor's return, Art. 10.3 for 科技厅's).
+        if not action.article:
+            return action.label
+        return _("%(action)s (%(article)s)") % {"action": action.label, "article": action.article}
+
+    def subject():
+        return _("%(object)s: %(action)s") % {"object": obj, "action": what()}
+
+    def body():
+        lines = [
+            _("%(who)s (%(org)s) chose “%(action)s” for %(object)s. It is now “%(state)s”.")
+            % {
+                "who": actor,
+                "org": getattr(actor.organization, "name", "—"),
+                "action": what(),
+                "object": obj,
+                "state": obj.get_state_display(),
+            }
+        ]
+        if comment:
+            lines.append(_("Comment: %(comment)s") % {"comment": comment})
+        return "\n".join(lines)
+
     url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
-    return notify(
-        [u for u in recipients if u.pk != actor.pk], subject=subject, body="\n".join(lines), obj=obj, url=url
-    )
+    return notify([u for u in recipients if u.pk != actor.pk], subject=subject, body=body, obj=obj, url=url)
 
 
-def remind_once(key: str, recipients, *, subject: str, body: str, obj=None, url: str = "") -> bool:
-    """Send a deadline reminder unless the one with this key was sent before. Returns True when sent now."""
+def remind_once(key: str, recipients, *, subject, body, obj=None, url: str = "") -> bool:
+    """Send a deadline reminder unless the one with this key was sent before. Returns True when sent
+    now. ``subject`` and ``body`` as for ``notify``: written in each recipient's language."""
     with transaction.atomic():
         reminder, created = Reminder.objects.get_or_create(key=key)
         if not created:

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import OPTIONAL, EmailPreferenceForm
 from .models import EmailPreference, Message
@@ -21,9 +21,10 @@ def inbox(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def read(request, pk):
-    """Mark one message read and open what it is about."""
+    """Mark one message read and open what it is about. A GET, so that the subject in the inbox
+    is a plain link (it opens in a new tab too); marking a message read is harmless to repeat."""
     message = get_object_or_404(Message, pk=pk, recipient=request.user)
     Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=timezone.now())
     target = (

@@ -97,10 +97,15 @@ def test_opening_a_message_marks_it_read_and_goes_to_its_link(inbox, unit_a, log
     assert unread_badge(client.get("/messages/").content.decode()) == 2
 
 
-def test_marking_read_needs_a_post(inbox, unit_a, login):
-    response = login(unit_a).get(f"/messages/{inbox['a1'].pk}/read/")
-    assert response.status_code == 405
-    assert inbox["a1"].pk in unread(unit_a)
+def test_a_message_subject_is_a_link_that_opens_it(inbox, unit_a, login):
+    """A plain link (it opens in a new tab too): a GET marks the message read and goes to its link."""
+    client = login(unit_a)
+    html = client.get("/messages/").content.decode()
+    assert f'href="/messages/{inbox["a1"].pk}/read/"' in html
+    response = client.get(f"/messages/{inbox['a1'].pk}/read/")
+    assert response.status_code == 302
+    assert response["Location"] == "/reports/1/"
+    assert inbox["a1"].pk not in unread(unit_a)
 
 
 def test_reading_again_keeps_the_first_read_time(inbox, unit_a, login):
