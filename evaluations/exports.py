@@ -17,11 +17,14 @@ def _scoped_rows(user, params):
     rows = _rows(user, params)
     if user.is_superuser or has_role(user, Role.DEPARTMENT):
         return rows.annotate(shown_total=F("total_score"), shown_proposal=F("proposed_grade"))
+    # Once graded, the proposal is shown with the grade that confirms or departs from it (Art. 22).
     return rows.annotate(
         shown_total=Case(
             When(grade="", then=Value(None)), default=F("total_score"), output_field=DecimalField()
         ),
-        shown_proposal=Value("", output_field=CharField()),
+        shown_proposal=Case(
+            When(grade="", then=Value("")), default=F("proposed_grade"), output_field=CharField()
+        ),
     )
 
 
@@ -42,8 +45,11 @@ register(
             (_("Total score"), lambda e: e.shown_total),
             (_("Proposed grade"), lambda e: Grade(e.shown_proposal).label if e.shown_proposal else ""),
             (_("Grade"), lambda e: e.get_grade_display()),
+            (_("Adjusted from the proposal"), lambda e: e.grade_adjusted),
+            (_("Confirmed by"), lambda e: str(e.graded_by) if e.graded_by else ""),
+            (_("Reason for the grade"), lambda e: e.grade_reason),
             (_("Rectification deadline"), lambda e: e.rectification_deadline),
-            (_("Recommended for a national center"), lambda e: _("Yes") if e.national_recommendation else ""),
+            (_("Recommended for a national center"), lambda e: e.national_recommendation),
         ],
     )
 )

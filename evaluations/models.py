@@ -254,6 +254,19 @@ class Evaluation(FSMModelMixin, models.Model):
     proposed_grade = models.CharField(_("proposed grade"), max_length=10, choices=Grade.choices, blank=True)
     grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices, blank=True)
     graded_at = models.DateTimeField(_("graded"), null=True, blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("graded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    grade_reason = models.TextField(
+        _("reason for the grade"),
+        blank=True,
+        help_text=_("Art. 22: required when the grade differs from the one the scores propose."),
+    )
     rectification_deadline = models.DateField(_("rectification deadline"), null=True, blank=True)
     rectification_plan = models.TextField(_("rectification plan"), blank=True)
     rectification_report = models.TextField(_("rectification report"), blank=True)
@@ -374,6 +387,13 @@ class Evaluation(FSMModelMixin, models.Model):
             "style": "danger",
             "comment": "required",
             "article": _("Art. 23"),
+            "irreversible": [
+                _(
+                    "The center leaves the sequence of provincial technology innovation centers (Art. 23); "
+                    "its record stays readable but can no longer be changed."
+                ),
+                _("The removal notice is issued to the center and its supervisor."),
+            ],
         },
     )
     def fail_rectification(self):
@@ -390,6 +410,13 @@ class Evaluation(FSMModelMixin, models.Model):
             "style": "outline-danger",
             "comment": "required",
             "article": _("Art. 23"),
+            "irreversible": [
+                _(
+                    "The center leaves the sequence of provincial technology innovation centers (Art. 23); "
+                    "its record stays readable but can no longer be changed."
+                ),
+                _("The removal notice is issued to the center and its supervisor."),
+            ],
         },
     )
     def mark_absent(self):
@@ -406,9 +433,13 @@ class Evaluation(FSMModelMixin, models.Model):
             "style": "outline-danger",
             "comment": "required",
             "article": _("Art. 23"),
-            "confirm": _(
-                "A center that withdraws from the evaluation leaves the sequence (Art. 23). Continue?"
-            ),
+            "irreversible": [
+                _(
+                    "The center leaves the sequence of provincial technology innovation centers (Art. 23); "
+                    "its record stays readable but can no longer be changed."
+                ),
+                _("The removal notice is issued to the center and its supervisor."),
+            ],
         },
     )
     def withdraw(self):
@@ -425,6 +456,11 @@ class Evaluation(FSMModelMixin, models.Model):
     def close(self):
         """Closed because the center was revoked (Art. 5.2) while being evaluated."""
         self.decided_at = timezone.now()
+
+    @property
+    def grade_adjusted(self) -> bool:
+        """Art. 22: the department gave another grade than the scores and thresholds proposed."""
+        return bool(self.grade and self.proposed_grade and self.grade != self.proposed_grade)
 
     def rectification_due_in(self) -> timedelta | None:
         if self.rectification_deadline is None:

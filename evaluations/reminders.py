@@ -6,12 +6,12 @@ Each reminder is sent once (``notifications.Reminder``)."""
 
 from datetime import date
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import members, role_members
 from notifications import sweeps
-from notifications.services import remind_once
+from notifications.services import Text, remind_once
 
 from .models import Evaluation, EvaluationExpert
 
@@ -44,31 +44,33 @@ def evaluation_reminders(today: date) -> int:
             sent += _send(
                 f"evaluation:{e.pk}:materials-{step}",
                 _center(e),
-                _("Self-assessment due %(due)s: %(center)s") % text,
-                _(
-                    "Art. 21: submit the self-assessment of %(center)s for the three-year evaluation by %(due)s."
-                )
-                % text,
+                Text(_("Self-assessment due %(due)s: %(center)s"), text),
+                Text(
+                    _(
+                        "Art. 21: submit the self-assessment of %(center)s for the three-year evaluation by %(due)s."
+                    ),
+                    text,
+                ),
                 e,
             )
         elif today > due:
-            body = (
+            body = Text(
                 _(
                     "The self-assessment of %(center)s was due on %(due)s. A center that does not take part leaves the sequence (Art. 23)."
-                )
-                % text
+                ),
+                text,
             )
             sent += _send(
                 f"evaluation:{e.pk}:materials-overdue",
                 _center(e),
-                _("Self-assessment overdue: %(center)s") % text,
+                Text(_("Self-assessment overdue: %(center)s"), text),
                 body,
                 e,
             )
             sent += _send(
                 f"evaluation:{e.pk}:materials-escalated",
                 _supervisor(e),
-                _("Self-assessment overdue: %(center)s") % text,
+                Text(_("Self-assessment overdue: %(center)s"), text),
                 body,
                 e,
             )
@@ -83,24 +85,24 @@ def evaluation_reminders(today: date) -> int:
             sent += _send(
                 f"evaluation:{e.pk}:expert:{a.expert_id}:scores-{step}",
                 [a.expert],
-                _("Scores due %(due)s: %(center)s") % text,
-                _("Please submit your evaluation scores for %(center)s by %(due)s.") % text,
+                Text(_("Scores due %(due)s: %(center)s"), text),
+                Text(_("Please submit your evaluation scores for %(center)s by %(due)s."), text),
                 e,
             )
         elif today > due:
             sent += _send(
                 f"evaluation:{e.pk}:expert:{a.expert_id}:scores-overdue",
                 [a.expert],
-                _("Scores overdue: %(center)s") % text,
-                _("Your evaluation scores for %(center)s were due on %(due)s.") % text,
+                Text(_("Scores overdue: %(center)s"), text),
+                Text(_("Your evaluation scores for %(center)s were due on %(due)s."), text),
                 e,
             )
             department = department if department is not None else list(role_members(Role.DEPARTMENT))
             sent += _send(
                 f"evaluation:{e.pk}:expert:{a.expert_id}:scores-escalated",
                 department,
-                _("An expert's scores are overdue: %(center)s") % text,
-                _("%(expert)s has not scored %(center)s; the scores were due on %(due)s.") % text,
+                Text(_("An expert's scores are overdue: %(center)s"), text),
+                Text(_("%(expert)s has not scored %(center)s; the scores were due on %(due)s."), text),
                 e,
             )
     for e in E.objects.filter(state=E.State.RECTIFYING, rectification_deadline__isnull=False).select_related(
@@ -112,11 +114,13 @@ def evaluation_reminders(today: date) -> int:
             sent += _send(
                 f"evaluation:{e.pk}:rectification-{step}",
                 _center(e),
-                _("Rectification due %(due)s: %(center)s") % text,
-                _(
-                    "Art. 23: the one-year rectification of %(center)s ends on %(due)s. Submit the rectification report before then."
-                )
-                % text,
+                Text(_("Rectification due %(due)s: %(center)s"), text),
+                Text(
+                    _(
+                        "Art. 23: the one-year rectification of %(center)s ends on %(due)s. Submit the rectification report before then."
+                    ),
+                    text,
+                ),
                 e,
             )
         elif today > due:
@@ -124,11 +128,13 @@ def evaluation_reminders(today: date) -> int:
             sent += _send(
                 f"evaluation:{e.pk}:rectification-overdue",
                 [*department, *_supervisor(e)],
-                _("Rectification deadline passed: %(center)s") % text,
-                _(
-                    "Art. 23: the rectification period of %(center)s ended on %(due)s. Please decide whether it passed."
-                )
-                % text,
+                Text(_("Rectification deadline passed: %(center)s"), text),
+                Text(
+                    _(
+                        "Art. 23: the rectification period of %(center)s ended on %(due)s. Please decide whether it passed."
+                    ),
+                    text,
+                ),
                 e,
             )
     return sent

@@ -1,4 +1,4 @@
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, DateField, F, Q, Value, When
 
 from accounts.regions import Region
 from sctic.choices import TechnologyField
@@ -7,9 +7,9 @@ from .models import Evaluation, Grade
 
 
 def list_queryset(qs):
-    return qs.select_related("center__lead_unit", "center__supervisor", "round", "cycle").order_by(
-        "-round__year", "center__name"
-    )
+    return qs.select_related(
+        "center__lead_unit", "center__supervisor", "round", "cycle", "graded_by"
+    ).order_by("-round__year", "center__name")
 
 
 SORTS = {
@@ -73,10 +73,23 @@ def awaiting(user):
 
     S = Evaluation.State
     scope = Q(pk__in=[])
+    # The deadline of the user's task, in the same query: the self-assessment (the round's
+    # materials deadline), the rectification (Art. 23) and the expert's scores.
+    deadlines = []
     if has_role(user, Role.APPLICANT):
         scope |= Q(center__lead_unit_id=user.organization_id, state__in=[S.PENDING, S.RECTIFYING])
+        deadlines += [
+            When(state=S.PENDING, then=F("round__materials_deadline")),
+            When(state=S.RECTIFYING, then=F("rectification_deadline")),
+        ]
     if has_role(user, Role.DEPARTMENT):
         scope |= Q(state=S.SUBMITTED) | Q(state=S.UNDER_REVIEW, proposed_grade__gt="")
     if has_role(user, Role.EXPERT):
         scope |= Q(state=S.UNDER_REVIEW, experts__expert=user, experts__submitted_at__isnull=True)
-    return list_queryset(visible_evaluations(user).filter(scope)).distinct()
+        deadlines.append(When(state=S.UNDER_REVIEW, then=F("round__scoring_deadline")))
+    deadline = (
+        Case(*deadlines, default=Value(None), output_field=DateField())
+        if deadlines
+        else Value(None, DateField())
+    )
+    return list_queryset(visible_evaluations(user).filter(scope)).annotate(deadline=deadline).distinct()

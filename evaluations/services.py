@@ -21,7 +21,7 @@ from notices.models import Kind
 from notices.rendering import chinese_date
 from notices.services import decision_notice
 from notifications.models import Category
-from notifications.services import notify, notify_transition
+from notifications.services import Text, notify, notify_transition
 from reports.models import AnnualReport
 from sctic import workflow
 
@@ -85,11 +85,13 @@ def round_open(
         for evaluation in Evaluation.objects.filter(round=evaluation_round).select_related("center"):
             notify(
                 members(evaluation.center.lead_unit_id, Role.APPLICANT),
-                subject=_("Three-year evaluation: %(center)s") % {"center": evaluation.center},
-                body=_(
-                    "Art. 21, 22: the evaluation of %(center)s has opened. Submit the self-assessment by %(due)s."
-                )
-                % {"center": evaluation.center, "due": materials_deadline},
+                subject=Text(_("Three-year evaluation: %(center)s"), {"center": evaluation.center}),
+                body=Text(
+                    _(
+                        "Art. 21, 22: the evaluation of %(center)s has opened. Submit the self-assessment by %(due)s."
+                    ),
+                    {"center": evaluation.center, "due": materials_deadline},
+                ),
                 obj=evaluation,
                 url=evaluation.get_absolute_url(),
                 category=Category.DEADLINE,
@@ -156,9 +158,19 @@ def refresh_scores(evaluation_round: EvaluationRound) -> None:
         evaluation.total_score = total
         if total is not None:
             totals[evaluation.pk] = total
-    # The cap counts every graded or proposed center of the round.
+    proposals = _proposals(evaluation_round, totals)
+    for evaluation in evaluations:
+        E.objects.filter(pk=evaluation.pk).update(
+            total_score=evaluation.total_score, proposed_grade=proposals.get(evaluation.pk, "")
+        )
+
+
+def _proposals(evaluation_round: EvaluationRound, totals: dict) -> dict:
+    """Proposed grades of the round's centers with these fresh ``totals`` (by evaluation pk): the
+    round's thresholds, then its cap on the share of excellent, which counts every graded or
+    proposed center of the round."""
     decided = dict(
-        evaluation_round.evaluations.exclude(pk__in=[e.pk for e in evaluations])
+        evaluation_round.evaluations.exclude(pk__in=list(totals))
         .exclude(total_score=None)
         .values_list("pk", "total_score")
     )
@@ -166,11 +178,16 @@ def refresh_scores(evaluation_round: EvaluationRound) -> None:
     centers = evaluation_round.evaluations.exclude(
         state__in=[E.State.ABSENT, E.State.WITHDRAWN, E.State.CLOSED]
     ).count()
-    proposals = scoring.capped_grades({**decided, **totals}, evaluation_round.rules, centers)
-    for evaluation in evaluations:
-        E.objects.filter(pk=evaluation.pk).update(
-            total_score=evaluation.total_score, proposed_grade=proposals.get(evaluation.pk, "")
-        )
+    return scoring.capped_grades({**decided, **totals}, evaluation_round.rules, centers)
+
+
+def grade_proposal(evaluation) -> tuple[scoring.Decimal | None, str]:
+    """Art. 22: the total of the scores as they are now and the grade it proposes under the
+    round's thresholds (and cap); ``(None, "")`` while a score is missing."""
+    total = evaluation_total(evaluation)
+    if total is None:
+        return None, ""
+    return total, _proposals(evaluation.round, {evaluation.pk: total}).get(evaluation.pk, "")
 
 
 def scoring_candidates(evaluation):
@@ -216,11 +233,13 @@ def assign_experts(evaluation, *, actor, experts, **_ignored):
         assign_perm(SCORE_PERMISSION, user, evaluation)
     notify(
         experts,
-        subject=_("Evaluation scoring: %(center)s") % {"center": evaluation.center},
-        body=_(
-            "You are asked to score the three-year evaluation of %(center)s by %(due)s (Art. 21). Declare any conflict of interest first."
-        )
-        % {"center": evaluation.center, "due": evaluation.round.scoring_deadline},
+        subject=Text(_("Evaluation scoring: %(center)s"), {"center": evaluation.center}),
+        body=Text(
+            _(
+                "You are asked to score the three-year evaluation of %(center)s by %(due)s (Art. 21). Declare any conflict of interest first."
+            ),
+            {"center": evaluation.center, "due": evaluation.round.scoring_deadline},
+        ),
         obj=evaluation,
         url=evaluation.get_absolute_url(),
         category=Category.ASSIGNMENT,
@@ -255,9 +274,11 @@ def expert_scores_submit(
         if not evaluation.experts.filter(submitted_at__isnull=True).exists():
             notify(
                 role_members(Role.DEPARTMENT),
-                subject=_("All scores are in: %(evaluation)s") % {"evaluation": evaluation},
-                body=_("Every assigned expert has scored %(center)s; it can now be graded.")
-                % {"center": evaluation.center},
+                subject=Text(_("All scores are in: %(evaluation)s"), {"evaluation": evaluation}),
+                body=Text(
+                    _("Every assigned expert has scored %(center)s; it can now be graded."),
+                    {"center": evaluation.center},
+                ),
                 obj=evaluation,
                 url=evaluation.get_absolute_url(),
             )
@@ -272,11 +293,17 @@ def apply_grade(evaluation, *, actor, comment, grade, **_ignored):
     """Art. 22–24: checks, then what the grade means for the center."""
     if evaluation.integrity_breached() and grade != Grade.FAIL:
         raise ValidationError({"grade": MESSAGE_INTEGRITY})
-    proposed = evaluation.proposed_grade
+    # Art. 22: the proposal is computed again from the scores and the round's thresholds, not
+    # taken from the stored (possibly stale or empty) one; another grade needs a reason.
+    total, proposed = grade_proposal(evaluation)
     if proposed and grade != proposed and not comment:
         raise ValidationError(
             {"comment": MESSAGE_REASON_FOR_OTHER_GRADE % {"proposed": Grade(proposed).label}}
         )
+    # The proposal, who confirmed the grade and why, as they stood at grading (shown with it).
+    E.objects.filter(pk=evaluation.pk).update(
+        total_score=total, proposed_grade=proposed, graded_by=actor, grade_reason=comment
+    )
     center = evaluation.center
     if evaluation.state == E.State.GRADED:
         center_next_cycle(center)
@@ -351,7 +378,7 @@ def recipients(evaluation, transition: str):
 
 
 @workflow.on(Evaluation, "*")
-def tell_parties(evaluation, *, actor, comment, transition, **_ignored):
+def tell_parties(evaluation, *, actor, comment, transition, source, **_ignored):
     if transition != "close":
         notify_transition(
             evaluation,
@@ -359,31 +386,23 @@ def tell_parties(evaluation, *, actor, comment, transition, **_ignored):
             actor=actor,
             comment=comment,
             recipients=recipients(evaluation, transition),
+            source=source,
         )
 
 
 def results_notice(evaluation_round: EvaluationRound, *, actor, hold: bool = False):
     """Art. 22, 23: the round's results, listing its centers with their grades, to the supervisors
     and lead units concerned."""
-    from notices.models import Notice
-    from notices.services import notices_about
-
     with transaction.atomic():
         locked = EvaluationRound.objects.select_for_update().get(pk=evaluation_round.pk)
+        blockers = results_notice_blockers(locked, actor=actor)
+        if blockers:
+            raise ValidationError(blockers)
         evaluations = list(
             locked.evaluations.select_related("center__supervisor", "center__lead_unit").order_by(
                 "center__name"
             )
         )
-        if any(e.state in E.OPEN_STATES for e in evaluations):
-            raise ValidationError(MESSAGE_RESULTS_PENDING)
-        if (
-            notices_about(actor, locked)
-            .filter(kind=Kind.EVALUATION_RESULTS)
-            .exclude(state=Notice.State.REVOKED)
-            .exists()
-        ):
-            raise ValidationError(MESSAGE_RESULTS_ISSUED)
         # An official document is in Chinese, whatever language the issuing user reads.
         with translation.override(settings.LANGUAGE_CODE):
             results = [{"name": e.center.name, "grade": result_label(e)} for e in evaluations]
@@ -399,6 +418,25 @@ def results_notice(evaluation_round: EvaluationRound, *, actor, hold: bool = Fal
             context={"year": locked.year, "results": results},
             hold=hold,
         )
+
+
+def results_notice_blockers(evaluation_round: EvaluationRound, *, actor) -> list[str]:
+    """What stands in the way of the round's results notice (Art. 22, 23), as messages for the
+    page's disabled button and for ``results_notice`` alike: every center decided, no notice yet."""
+    from notices.models import Notice
+    from notices.services import notices_about
+
+    blockers = []
+    if evaluation_round.evaluations.filter(state__in=E.OPEN_STATES).exists():
+        blockers.append(str(MESSAGE_RESULTS_PENDING))
+    if (
+        notices_about(actor, evaluation_round)
+        .filter(kind=Kind.EVALUATION_RESULTS)
+        .exclude(state=Notice.State.REVOKED)
+        .exists()
+    ):
+        blockers.append(str(MESSAGE_RESULTS_ISSUED))
+    return blockers
 
 
 def result_label(evaluation) -> str:

@@ -27,7 +27,14 @@ from .forms import (
 )
 from .models import Evaluation, EvaluationRound, IntegrityFinding, PostSubsidy
 from .selectors import grade_distribution, list_queryset, round_progress, score_table
-from .services import cycle_reports, expert_scores_submit, indicator_results, results_notice, round_open
+from .services import (
+    cycle_reports,
+    expert_scores_submit,
+    indicator_results,
+    results_notice,
+    results_notice_blockers,
+    round_open,
+)
 
 
 def _is_department(user) -> bool:
@@ -83,6 +90,7 @@ def round_detail(request, pk):
     # Others see their own centers only, in the table and in the counts (grades are not public
     # before the results notice).
     evaluations = access.visible(Evaluation, request.user).filter(round=evaluation_round)
+    is_department = _is_department(request.user)
     context = {
         "round": evaluation_round,
         "rows": score_table(evaluations, sort),
@@ -90,9 +98,13 @@ def round_detail(request, pk):
         "progress": round_progress(evaluations),
         "by_region": grade_distribution(evaluations, "center__region"),
         "by_field": grade_distribution(evaluations, "center__technology_field"),
-        "is_department": _is_department(request.user),
+        "is_department": is_department,
         "notices": list(notices_about(request.user, evaluation_round)),
         "indicators": evaluation_round.rules["indicators"],
+        # Art. 22, 23: the results notice waits until every center is decided; the button says why.
+        "results_blocked": results_notice_blockers(evaluation_round, actor=request.user)
+        if is_department
+        else [],
     }
     return render(request, "evaluations/round.html", context)
 
