@@ -21,7 +21,7 @@ register(
             (_("State"), lambda a: a.get_state_display()),
             (
                 _("Provincial engineering research center (Art. 5.2)"),
-                lambda a: _("Yes") if a.is_engineering_center else "",
+                lambda a: a.is_engineering_center,
             ),
             (_("Submitted"), lambda a: a.submitted_at),
             (_("Recommendation rank"), lambda a: getattr(getattr(a, "recommendation", None), "rank", None)),

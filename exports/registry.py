@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import QueryDict
+from django.urls import NoReverseMatch, reverse
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,8 @@ class Exporter:
     kind: str
     title: Any  # lazy string, used for the sheet and file name
     queryset: Callable[..., Any]  # queryset(user, params: QueryDict) -> filtered, access-scoped rows
-    columns: list[tuple[Any, Callable[[Any], Any]]]  # (header, value(row))
+    columns: list[tuple[Any, Callable[[Any], Any]]]  # (header, value(row)); a bool reads 是/否
+    list_url_name: str = ""  # the list page exported; by default "<kind>:list"
 
 
 _exporters: dict[str, Exporter] = {}
@@ -29,16 +31,27 @@ def get(kind: str) -> Exporter | None:
     return _exporters.get(kind)
 
 
+def list_url(exporter: Exporter, params: str) -> str | None:
+    """The list page the export was asked from, with the same filters (and sorting)."""
+    try:
+        path = reverse(exporter.list_url_name or f"{exporter.kind}:list")
+    except NoReverseMatch:
+        return None
+    query = QueryDict(params).urlencode()
+    return f"{path}?{query}" if query else path
+
+
 def rows(exporter: Exporter, user, params: str):
     return exporter.queryset(user, QueryDict(params))
 
 
 def filtered_list(model, filterset_class, decorate):
-    """``queryset`` for an exporter of a list page: the user's scope, the page's filters, its columns."""
+    """``queryset`` for an exporter of a list page: the user's scope, the page's columns, then its
+    filters and sort, in the order the page applies them (a sort chosen on the page wins)."""
 
     def queryset(user, params):
         from sctic import access
 
-        return decorate(filterset_class(params, queryset=access.visible(model, user)).qs)
+        return filterset_class(params, queryset=decorate(access.visible(model, user))).qs
 
     return queryset

@@ -1,9 +1,13 @@
 import io
 import logging
+import re
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.core.files.base import ContentFile
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -27,6 +31,8 @@ def export_request(*, user, kind: str, params: str) -> Export:
 def _cell(value):
     if value is None:
         return ""
+    if isinstance(value, bool):  # before numbers: True is an int too
+        return str(_("Yes") if value else _("No"))
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         return timezone.localtime(value).replace(tzinfo=None)
     if isinstance(value, (int, float, Decimal, str)) or hasattr(value, "isoformat"):  # numbers stay numbers
@@ -51,6 +57,24 @@ def workbook_bytes(exporter, queryset) -> tuple[bytes, int]:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue(), count
+
+
+def export_file_names(export: Export, exporter) -> tuple[str, str]:
+    """The name the user downloads, in the user's language (``年度报告-2025.xlsx``: the list's
+    title, then the year filtered on or else the day of the export), and an ASCII fallback for
+    clients that cannot read RFC 5987 names (``reports-2025.xlsx``)."""
+    year = QueryDict(export.params).get("year", "").strip()
+    suffix = (
+        year if re.fullmatch(r"\d{4}", year) else timezone.localtime(export.created_at).strftime("%Y%m%d")
+    )
+    title = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", str(exporter.title) if exporter else "").strip()
+    fallback = f"{export.kind}-{suffix}.xlsx"
+    return (f"{title}-{suffix}.xlsx" if title else fallback), fallback
+
+
+def content_disposition(name: str, fallback: str) -> str:
+    """``attachment`` with an ASCII ``filename`` and the real name as RFC 5987 ``filename*``."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def export_build(export_id: int) -> Export | None:

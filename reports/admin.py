@@ -16,8 +16,16 @@ class ReportingSeasonAdmin(admin.ModelAdmin):
 
 @admin.register(AnnualReport)
 class AnnualReportAdmin(WorkflowAdmin):
-    list_display = ["center", "year", "state", "due_date", "submitted_at", "filed_at"]
+    list_display = ["center", "year", "state", "due_date", "submitted_at", "submitted_late_days", "filed_at"]
     list_filter = ["year", "state"]
     search_fields = ["center__name"]
     list_select_related = ["center"]
-    readonly_fields = ["center", "year", "season", "submitted_at", "filed_at"]
+    readonly_fields = [
+        "center",
+        "year",
+        "season",
+        "first_submitted_at",
+        "submitted_late_days",
+        "submitted_at",
+        "filed_at",
+    ]

@@ -26,7 +26,9 @@ register(
             (_("Year"), lambda r: r.year),
             (_("State"), lambda r: r.get_state_display()),
             (_("Due date"), lambda r: r.due_date),
-            (_("Overdue"), lambda r: _("Yes") if r.is_overdue() else ""),
+            (_("Overdue"), lambda r: r.is_overdue()),
+            (_("First submitted"), lambda r: r.first_submitted_at),
+            (_("Submitted late (days after the due date)"), lambda r: r.submitted_late_days),
             *[(f"{m.label}（{m.unit}）", _figure(m.name)) for m in METRICS],
         ],
     )

@@ -5,13 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from accounts.regions import Region
+from centers.filters import center_search
 from sctic.choices import TechnologyField
+from sctic.search import SearchFilter, SortFilter
 
 from .models import AnnualReport
 
 
 class ReportFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search")
+    q = SearchFilter(center_search("center__"))
     year = django_filters.NumberFilter(label=_("Year"))
     state = django_filters.ChoiceFilter(label=_("State"), choices=AnnualReport.State.choices)
     region = django_filters.ChoiceFilter(
@@ -26,13 +28,20 @@ class ReportFilter(django_filters.FilterSet):
         queryset=Organization.objects.filter(kind__in=Organization.SUPERVISOR_KINDS),
     )
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="by_overdue")
+    o = SortFilter(
+        fields={
+            "center__name": "center",
+            "year": "year",
+            "center__region": "region",
+            "center__supervisor__name": "supervisor",
+            "state": "state",
+            "due_date": "due",
+        }
+    )
 
     class Meta:
         model = AnnualReport
-        fields = ["q", "year", "state", "region", "technology_field", "supervisor", "overdue"]
-
-    def search(self, queryset, name, value):
-        return queryset.filter(Q(center__name__icontains=value) | Q(center__lead_unit__name__icontains=value))
+        fields = ["q", "year", "state", "region", "technology_field", "supervisor", "overdue", "o"]
 
     def by_overdue(self, queryset, name, value):
         overdue = Q(state__in=AnnualReport.OPEN_STATES, due_date__lt=timezone.localdate())

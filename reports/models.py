@@ -97,6 +97,18 @@ class AnnualReport(FSMModelMixin, models.Model):
     )
     state = FSMField(_("state"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    first_submitted_at = models.DateTimeField(
+        _("first submitted"),
+        null=True,
+        blank=True,
+        help_text=_("Art. 19: when the center first submitted the report; kept when it is submitted again."),
+    )
+    submitted_late_days = models.PositiveSmallIntegerField(
+        _("days late at first submission"),
+        null=True,
+        blank=True,
+        help_text=_("Art. 19: days after the due date of the first submission (0: in time; empty: not yet)."),
+    )
     filed_at = models.DateTimeField(_("filed"), null=True, blank=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     attachments = GenericRelation(Attachment)
@@ -118,6 +130,16 @@ class AnnualReport(FSMModelMixin, models.Model):
     def is_overdue(self, today: date | None = None) -> bool:
         """Not yet submitted after its due date."""
         return self.state in self.OPEN_STATES and (today or timezone.localdate()) > self.due_date
+
+    def days_late(self, when) -> int:
+        """Days after the due date of ``when`` (a datetime, read in local time); 0 when in time."""
+        return max(0, (timezone.localdate(when) - self.due_date).days)
+
+    @property
+    def submitted_late(self) -> bool:
+        """Art. 19: the center first submitted this report after its due date (the evaluation's
+        record of punctuality, Art. 21; ``submitted_late_days`` says by how many days)."""
+        return bool(self.submitted_late_days)
 
     def figures(self) -> dict:
         return {m.name: getattr(self, m.name) for m in METRICS}
@@ -161,8 +183,11 @@ class AnnualReport(FSMModelMixin, models.Model):
         custom={"label": _("Submit to supervisor"), "comment": "optional", "article": _("Art. 19")},
     )
     def submit(self):
-        """Art. 19: the center reports to its supervisor."""
+        """Art. 19: the center reports to its supervisor; the first submission's lateness is kept."""
         self.submitted_at = timezone.now()
+        if self.first_submitted_at is None:
+            self.first_submitted_at = self.submitted_at
+            self.submitted_late_days = self.days_late(self.submitted_at)
 
     @transition(
         field=state,

@@ -11,13 +11,13 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Max, Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
 from accounts.roles import Role
 from accounts.selectors import members, role_members
 from notifications import sweeps
-from notifications.services import remind_once
+from notifications.services import Text, remind_once
 
 from .models import AnnualReport
 
@@ -59,12 +59,15 @@ def report_reminders(today: date) -> int:
         sent += remind_once(
             f"report:{report.pk}:due-{step}",
             _center_users(report),
-            subject=_("Annual report due in %(days)d days: %(center)s")
-            % {"days": days, "center": report.center},
-            body=_(
-                "Art. 19: the annual report %(year)d of %(center)s is due on %(due)s. Please complete and submit it to your supervisor."
-            )
-            % {"year": report.year, "center": report.center, "due": report.due_date},
+            subject=Text(
+                _("Annual report due in %(days)d days: %(center)s"), {"days": days, "center": report.center}
+            ),
+            body=Text(
+                _(
+                    "Art. 19: the annual report %(year)d of %(center)s is due on %(due)s. Please complete and submit it to your supervisor."
+                ),
+                {"year": report.year, "center": report.center, "due": report.due_date},
+            ),
             obj=report,
             url=report.get_absolute_url(),
         )
@@ -78,22 +81,26 @@ def report_reminders(today: date) -> int:
         sent += remind_once(
             f"report:{report.pk}:overdue",
             _center_users(report),
-            subject=_("Annual report overdue: %(center)s") % text,
-            body=_(
-                "Art. 19: the annual report %(year)d of %(center)s was due on %(due)s and has not been submitted. Please submit it now."
-            )
-            % text,
+            subject=Text(_("Annual report overdue: %(center)s"), text),
+            body=Text(
+                _(
+                    "Art. 19: the annual report %(year)d of %(center)s was due on %(due)s and has not been submitted. Please submit it now."
+                ),
+                text,
+            ),
             obj=report,
             url=report.get_absolute_url(),
         )
         sent += remind_once(
             f"report:{report.pk}:overdue-escalated",
             _supervisor_users(report),
-            subject=_("Overdue annual report of a center you supervise: %(center)s") % text,
-            body=_(
-                "The annual report %(year)d of %(center)s was due on %(due)s and is %(days)d days overdue. Art. 6: please follow it up."
-            )
-            % text,
+            subject=Text(_("Overdue annual report of a center you supervise: %(center)s"), text),
+            body=Text(
+                _(
+                    "The annual report %(year)d of %(center)s was due on %(due)s and is %(days)d days overdue. Art. 6: please follow it up."
+                ),
+                text,
+            ),
             obj=report,
             url=report.get_absolute_url(),
         )
@@ -112,16 +119,18 @@ def report_reminders(today: date) -> int:
         text = {"center": report.center, "year": report.year, "days": (today - entered).days}
         if report.state == R.State.SUBMITTED:
             recipients = _supervisor_users(report)
-            subject = _("An annual report waits for your review: %(center)s") % text
+            subject = Text(_("An annual report waits for your review: %(center)s"), text)
         else:
             department = department if department is not None else list(role_members(Role.DEPARTMENT))
             recipients = department
-            subject = _("An annual report waits to be filed: %(center)s") % text
+            subject = Text(_("An annual report waits to be filed: %(center)s"), text)
         sent += remind_once(
             f"report:{report.pk}:waiting:{report.state}:{entered.isoformat()}",
             recipients,
             subject=subject,
-            body=_("The annual report %(year)d of %(center)s has been waiting for %(days)d days.") % text,
+            body=Text(
+                _("The annual report %(year)d of %(center)s has been waiting for %(days)d days."), text
+            ),
             obj=report,
             url=report.get_absolute_url(),
         )

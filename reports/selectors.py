@@ -1,4 +1,4 @@
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, DateField, F, Q, Sum, When
 from django.utils import timezone
 
 from .metrics import KEY_METRICS, METRICS
@@ -88,4 +88,10 @@ def awaiting(user):
         scope |= Q(center__supervisor_id=user.organization_id, state=S.SUBMITTED)
     if has_role(user, Role.DEPARTMENT):
         scope |= Q(state=S.SUPERVISOR_APPROVED)
-    return list_queryset(visible_reports(user).filter(scope)).order_by("due_date", "center__name")
+    # The due date is the deadline of the center's task (writing the report), not the reviewers'.
+    deadline = Case(When(state__in=AnnualReport.OPEN_STATES, then=F("due_date")), output_field=DateField())
+    return (
+        list_queryset(visible_reports(user).filter(scope))
+        .annotate(deadline=deadline)
+        .order_by("due_date", "center__name")
+    )

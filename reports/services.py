@@ -5,6 +5,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.roles import Role
 from accounts.selectors import members, role_members
@@ -69,25 +70,65 @@ def tell_parties(report, *, actor, comment, transition, source, **_ignored):
         actor=actor,
         comment=comment,
         recipients=recipients(report, transition, source),
+        source=source,
     )
 
 
-def perform_many(reports, transition: str, *, actor, comment: str = "") -> tuple[int, list[str]]:
+def perform_many(reports, transition: str, *, actor, comment: str = "") -> tuple[int, list[tuple]]:
     """The same transition on several reports, each in its own transaction; returns how many
-    succeeded and the messages of those that did not."""
+    succeeded and, for each of the others, ``(report, reason)``."""
     from django.core.exceptions import PermissionDenied
     from django_fsm import TransitionNotAllowed
 
-    done, errors = 0, []
+    done, failed = 0, []
     for report in reports:
         try:
             workflow.perform(report, transition, actor=actor, comment=comment)
             done += 1
         except (PermissionDenied, TransitionNotAllowed, ValidationError) as exc:
-            text = (
+            reason = (
                 " ".join(exc.messages)
                 if isinstance(exc, ValidationError)
                 else str(exc) or str(_("You may not do this."))
             )
-            errors.append(f"{report}: {text}")
-    return done, errors
+            failed.append((report, reason))
+    return done, failed
+
+
+BATCH_DONE = {
+    "file": ngettext_lazy("%(count)d report filed", "%(count)d reports filed", "count"),
+    "supervisor_approve": ngettext_lazy("%(count)d report approved", "%(count)d reports approved", "count"),
+    "return_for_revision": ngettext_lazy(
+        "%(count)d report returned for revision", "%(count)d reports returned for revision", "count"
+    ),
+}
+BATCH_NOT_DONE = ngettext_lazy("%(count)d not done: %(reasons)s", "%(count)d not done: %(reasons)s", "count")
+BATCH_SUMMARY = _("%(done)s; %(not_done)s.")
+BATCH_REASON = _("%(reason)s (%(reports)s)")
+BATCH_MORE = ngettext_lazy("%(names)s and %(count)d more", "%(names)s and %(count)d more", "count")
+BATCH_NAMES_SHOWN = 5
+
+
+def batch_summary(transition: str, done: int, failed: list[tuple]) -> str:
+    """One message for a batch: how many were done, and the others grouped by reason, each group
+    naming its reports (e.g. “3 份已备案；2 份未处理：…（…、…）”)."""
+    from django.utils.translation import pgettext
+
+    separator, comma = pgettext("list of reasons", "; "), pgettext("list of names", ", ")
+    done_text = str(BATCH_DONE[transition] % {"count": done})
+    if not failed:
+        return done_text + str(pgettext("end of sentence", "."))
+    groups: dict[str, list[str]] = {}
+    for report, reason in failed:
+        groups.setdefault(reason, []).append(str(report))
+    reasons = []
+    for reason, names in groups.items():
+        shown = comma.join(names[:BATCH_NAMES_SHOWN])
+        if len(names) > BATCH_NAMES_SHOWN:
+            more = len(names) - BATCH_NAMES_SHOWN
+            shown = str(BATCH_MORE % {"names": shown, "count": more})
+        reasons.append(str(BATCH_REASON % {"reason": reason.rstrip("。.").strip(), "reports": shown}))
+    not_done = str(BATCH_NOT_DONE % {"count": len(failed), "reasons": separator.join(reasons)})
+    if not done:
+        return not_done + str(pgettext("end of sentence", "."))
+    return str(BATCH_SUMMARY % {"done": done_text, "not_done": not_done})
