@@ -23,17 +23,27 @@ def _get_attachment_or_404(user, pk) -> tuple[Attachment, object]:
     return attachment, owner
 
 
+# Opened in the browser rather than downloaded; every upload's type was checked by its content
+# (validators.py), and nosniff keeps the browser to it.
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
 @login_required
 def download(request, pk):
+    """The file after the owner's access check: a PDF or image opens in the browser (sandboxed: no
+    script, no form, no access to the portal's origin), anything else downloads."""
     attachment, _owner = _get_attachment_or_404(request.user, pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    inline = attachment.mime_type in INLINE_TYPES
+    response = FileResponse(handle, as_attachment=not inline, filename=attachment.original_name)
     response["Content-Type"] = attachment.mime_type
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    if inline:
+        response["Content-Security-Policy"] = "sandbox"
     return response
 
 

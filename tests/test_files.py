@@ -232,7 +232,7 @@ def test_the_lead_unit_its_supervisor_and_the_department_download(request, clien
     client.force_login(request.getfixturevalue(who))
     response = client.get(f"/files/{attachment.pk}/")
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Disposition"].startswith("inline;")  # a PDF opens (tests/test_files_inline.py)
     assert response["Content-Type"] == PDF
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == minimal_pdf("plan")
