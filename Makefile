@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails and the demo-login table point at the server `make run` starts, unless SITE_URL
+# is set in the environment or .env (sctic/settings.py).
+DEFAULT_SITE_URL = http://$(HOST):$(PORT)
 
 .PHONY: bench-notices run test check system system-test venv messages migrate seed demo-logins clean help
 
@@ -38,10 +41,10 @@ migrate: venv .env
 	$(BIN)/python manage.py migrate --noinput -v0
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	@SCTIC_DEFAULT_SITE_URL=$(DEFAULT_SITE_URL) $(BIN)/python manage.py seed_demo
 
 run: system venv messages .env seed
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SCTIC_DEFAULT_SITE_URL=$(DEFAULT_SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: system-test venv messages
 	$(BIN)/pytest $(PYTEST_ARGS)

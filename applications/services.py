@@ -20,7 +20,7 @@ from notices.models import Kind
 from notices.rendering import chinese_date
 from notices.services import decision_notice
 from notifications.models import Category
-from notifications.services import notify, notify_transition
+from notifications.services import Text, notify, notify_transition
 from sctic import workflow
 
 from .access import REVIEW_PERMISSION
@@ -85,12 +85,14 @@ def assign_experts(app, *, actor, experts, **_ignored):
         assign_perm(REVIEW_PERMISSION, user, app)
     notify(
         experts,
-        subject=_("Expert consultation: %(name)s") % {"name": app},
-        body=_(
-            "You have been asked to give an expert opinion on the intent application “%(name)s” (Art. 10.3). "
-            "Please declare any conflict of interest first."
-        )
-        % {"name": app},
+        subject=Text(_("Expert consultation: %(name)s"), {"name": app}),
+        body=Text(
+            _(
+                "You have been asked to give an expert opinion on the intent application “%(name)s” (Art. 10.3). "
+                "Please declare any conflict of interest first."
+            ),
+            {"name": app},
+        ),
         obj=app,
         url=app.get_absolute_url(),
         category=Category.ASSIGNMENT,
@@ -164,6 +166,7 @@ def tell_parties(app, *, actor, comment, transition, source, **_ignored):
         actor=actor,
         comment=comment,
         recipients=recipients(app, transition, source),
+        source=source,
     )
 
 
@@ -192,9 +195,11 @@ def expert_review_submit(
         if locked.application.missing_opinions() == 0:
             notify(
                 role_members(Role.DEPARTMENT),
-                subject=_("All expert opinions are in: %(name)s") % {"name": locked.application},
-                body=_("Every assigned expert has given an opinion on “%(name)s”. It can now be decided.")
-                % {"name": locked.application},
+                subject=Text(_("All expert opinions are in: %(name)s"), {"name": locked.application}),
+                body=Text(
+                    _("Every assigned expert has given an opinion on “%(name)s”. It can now be decided."),
+                    {"name": locked.application},
+                ),
                 obj=locked.application,
                 url=locked.application.get_absolute_url(),
             )

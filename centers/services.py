@@ -149,6 +149,7 @@ def tell_change_parties(change, *, actor, comment, transition, source, **_ignore
         actor=actor,
         comment=comment,
         recipients=change_recipients(change, transition, source),
+        source=source,
     )
 
 
@@ -219,9 +220,11 @@ def revoke_center(center, *, actor, comment, hold_notice=False, **_ignored):
 
 
 @workflow.on(Center, "*")
-def tell_center_parties(center, *, actor, comment, transition, **_ignored):
+def tell_center_parties(center, *, actor, comment, transition, source, **_ignored):
     recipients = [
         *members(center.lead_unit_id, Role.APPLICANT),
         *members(center.supervisor_id, Role.SUPERVISOR),
     ]
-    notify_transition(center, transition=transition, actor=actor, comment=comment, recipients=recipients)
+    notify_transition(
+        center, transition=transition, actor=actor, comment=comment, recipients=recipients, source=source
+    )

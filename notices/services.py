@@ -18,7 +18,7 @@ from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import role_members
 from notifications.models import Category
-from notifications.services import notify
+from notifications.services import Text, notify
 from sctic import workflow
 from sctic.tasks import enqueue
 
@@ -106,9 +106,11 @@ def record_revocation(notice, *, comment, **_ignored):
     Notice.objects.filter(pk=notice.pk).update(revocation_reason=comment)
     notify(
         _concerned_users(notice),
-        subject=_("Notice revoked: %(number)s") % {"number": notice.number},
-        body=_("The notice “%(title)s” (%(number)s) has been revoked. Reason: %(reason)s")
-        % {"title": notice.title, "number": notice.number, "reason": comment},
+        subject=Text(_("Notice revoked: %(number)s"), {"number": notice.number}),
+        body=Text(
+            _("The notice “%(title)s” (%(number)s) has been revoked. Reason: %(reason)s"),
+            {"title": notice.title, "number": notice.number, "reason": comment},
+        ),
         obj=notice,
         url=notice.get_absolute_url(),
         category=Category.NOTICE,
@@ -149,9 +151,11 @@ def notice_render(notice_id: int) -> Notice | None:
         notice.save(update_fields=["pdf", "sha256", "rendered_at", "render_error", "render_attempts"])
         notify(
             _concerned_users(notice),
-            subject=_("Official notice: %(title)s") % {"title": notice.title},
-            body=_("科技厅 has issued %(number)s “%(title)s”. It is in the portal under Notices.")
-            % {"number": notice.number, "title": notice.title},
+            subject=Text(_("Official notice: %(title)s"), {"title": notice.title}),
+            body=Text(
+                _("科技厅 has issued %(number)s “%(title)s”. It is in the portal under Notices."),
+                {"number": notice.number, "title": notice.title},
+            ),
             obj=notice,
             url=notice.get_absolute_url(),
             category=Category.NOTICE,
@@ -171,12 +175,14 @@ def record_render_failure(notice_id: int, error: Exception, *, final: bool) -> N
         if notice is not None:
             notify(
                 role_members(Role.DEPARTMENT),
-                subject=_("The PDF of %(number)s could not be made") % {"number": notice.number},
-                body=_(
-                    "Rendering the PDF of “%(title)s” failed several times (%(error)s). The portal will try "
-                    "again; an administrator should look at the worker's log."
-                )
-                % {"title": notice.title, "error": notice.render_error},
+                subject=Text(_("The PDF of %(number)s could not be made"), {"number": notice.number}),
+                body=Text(
+                    _(
+                        "Rendering the PDF of “%(title)s” failed several times (%(error)s). The portal will try "
+                        "again; an administrator should look at the worker's log."
+                    ),
+                    {"title": notice.title, "error": notice.render_error},
+                ),
                 obj=notice,
                 url=notice.get_absolute_url(),
             )

@@ -18,7 +18,8 @@ if not SECRET_KEY:
     raise environ.ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Unless SITE_URL is set (environment or .env), `make run` makes it follow HOST and PORT.
+SITE_URL = env("SITE_URL", default=env("SCTIC_DEFAULT_SITE_URL", default="http://127.0.0.1:8000"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram search on PostgreSQL (sctic/search.py)
     "django.forms",
     "django_filters",
     "django_fsm_log",
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "reports",
     "centers",
     "evaluations",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -58,7 +61,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.session.SessionExpiryMiddleware",
 ]
+# A stale CSRF token (logged out and in again in another tab): a friendly 403 (accounts/session.py).
+CSRF_FAILURE_VIEW = "accounts.session.csrf_failure"
 
 ROOT_URLCONF = "sctic.urls"
 WSGI_APPLICATION = "sctic.wsgi.application"
@@ -75,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "sctic.context_processors.portal",
+                "portal.menu.context",
             ],
         },
     },

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts import views as account_views
 from accounts.forms import LoginForm
 from centers.urls import changes_patterns
 
@@ -19,7 +20,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),  # also saves User.language
     path("applications/", include("applications.urls")),
     path("centers/", include("centers.urls")),
     path("changes/", include(changes_patterns)),
@@ -29,5 +30,6 @@ urlpatterns = [
     path("notices/", include("notices.urls")),
     path("messages/", include("notifications.urls")),
     path("exports/", include("exports.urls")),
+    path("search/", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]
