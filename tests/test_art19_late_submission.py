@@ -182,3 +182,10 @@ def test_art19_migration_falls_back_on_the_last_submission_without_a_log(report)
 def test_timezone_is_the_local_one():
     """The tests above read days in Asia/Shanghai, as the portal does."""
     assert timezone.get_current_timezone_name() == "Asia/Shanghai"
+
+
+def test_art19_report_figures_table_names_its_first_column_indicator(report, kjt, login):
+    """The objective data (Art. 19) are listed by indicator (指标), not under “数值”."""
+    html = login(kjt).get(report.get_absolute_url()).content.decode()
+    head = html[html.index("<thead>") : html.index("</thead>")]
+    assert "<th>指标</th>" in head and "数值" not in head
