@@ -51,7 +51,10 @@ def download(request, pk):
 @require_POST
 def delete(request, pk):
     attachment, owner = _get_attachment_or_404(request.user, pk)
-    if not access.can_change(request.user, owner):
+    # An owner may lock some kinds of document while others stay open (an evaluation's evidence
+    # after the self-assessment, Art. 21).
+    kind_open = getattr(owner, "attachment_kind_open", None)
+    if not access.can_change(request.user, owner) or (kind_open and not kind_open(attachment.kind)):
         messages.error(request, _("You cannot remove files from this record now."))
     else:
         attachment_delete(attachment)

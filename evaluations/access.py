@@ -55,6 +55,23 @@ def can_change(user, evaluation) -> bool:
     return is_center_member(evaluation, user) and evaluation.state in ("pending", "rectifying")
 
 
+# Art. 21: the evidence belongs to the self-assessment and is locked once it is submitted;
+# Art. 23: the rectification plan and report are written while rectifying.
+OPEN_ATTACHMENT_KINDS = {
+    "pending": ("evidence",),
+    "rectifying": ("rectification_plan", "rectification_report"),
+}
+
+
+def open_attachment_kinds(evaluation) -> tuple[str, ...]:
+    return OPEN_ATTACHMENT_KINDS.get(evaluation.state, ())
+
+
+def can_change_attachment(user, evaluation, kind: str) -> bool:
+    """The center may add or remove a document of ``kind`` only while that kind is open."""
+    return is_center_member(evaluation, user) and kind in open_attachment_kinds(evaluation)
+
+
 def can_change_finding(user, finding) -> bool:
     return is_department_member(finding.evaluation, user)
 

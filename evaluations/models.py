@@ -211,6 +211,11 @@ def rectification_reported(evaluation) -> bool:
     return bool(evaluation.rectification_report.strip())
 
 
+@condition(_("No integrity finding is recorded for this evaluation."))
+def integrity_found(evaluation) -> bool:
+    return evaluation.integrity_breached()
+
+
 class Evaluation(FSMModelMixin, models.Model):
     """One center's evaluation for one three-year cycle (Art. 21–23)."""
 
@@ -227,6 +232,9 @@ class Evaluation(FSMModelMixin, models.Model):
         CLOSED = "closed", _("Closed with the center")
 
     OPEN_STATES = (State.PENDING, State.SUBMITTED, State.UNDER_REVIEW)
+    # Art. 24: where an integrity finding can still be recorded and handled (before grading it
+    # forces fail; after grading it re-opens the decision).
+    FINDING_STATES = (*OPEN_STATES, State.GRADED, State.RECTIFYING)
 
     class AttachmentKind(models.TextChoices):
         EVIDENCE = "evidence", _("Evidence for the self-assessment")
@@ -359,6 +367,42 @@ class Evaluation(FSMModelMixin, models.Model):
         },
     )(_grade)
     del _grade
+
+    def _reopen_for_integrity(self):
+        """Art. 24 (with Art. 23): an integrity finding after grading re-opens the decision: the
+        grade becomes fail (one year of rectification), or the center is removed where the round's
+        rules say so; the national recommendation is withdrawn."""
+        now = timezone.now()
+        self.grade = FAIL
+        self.graded_at = now
+        self.national_recommendation = False
+        if self.round.rules.get("integrity_removes"):
+            self.decided_at = now
+            return self.State.REMOVED
+        self.decided_at = None
+        self.rectification_deadline = add_years(timezone.localdate(), 1)
+        return self.State.RECTIFYING
+
+    _reopen_for_integrity.__name__ = "reopen_for_integrity"
+    reopen_for_integrity = transition(
+        field=state,
+        source=State.GRADED,
+        target=RETURN_VALUE(State.RECTIFYING, State.REMOVED),
+        permission=access.is_department_member,
+        conditions=[integrity_found],
+        custom={
+            "label": _("Re-open the grade after an integrity finding"),
+            "comment": "required",
+            "hidden": True,
+            "article": _("Art. 24"),
+        },
+    )(_reopen_for_integrity)
+    del _reopen_for_integrity
+
+    def attachment_kind_open(self, kind: str) -> bool:
+        """Which documents may change now: evidence until the self-assessment is submitted
+        (Art. 21), the rectification plan and report while rectifying (Art. 23)."""
+        return kind in access.open_attachment_kinds(self)
 
     @transition(
         field=state,
@@ -552,6 +596,7 @@ class PostSubsidy(models.Model):
         PROPOSED = "proposed", _("Proposed")
         APPROVED = "approved", pgettext_lazy("post-subsidy", "Approved")
         PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled (Art. 24)")
 
     evaluation = models.OneToOneField(Evaluation, on_delete=models.PROTECT, related_name="post_subsidy")
     amount = models.DecimalField(

@@ -13,6 +13,7 @@ from guardian.shortcuts import assign_perm
 from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import members, role_members
+from attachments.services import attachment_add
 from centers.models import Center, CenterCycle
 from centers.services import center_next_cycle
 from experts.selectors import candidates
@@ -33,6 +34,7 @@ from .models import (
     EvaluationRound,
     Grade,
     IndicatorScore,
+    IntegrityFinding,
     PostSubsidy,
     RuleSet,
 )
@@ -50,6 +52,19 @@ MESSAGE_DECLARE = _("Please declare that you have no conflict of interest before
 MESSAGE_RESULTS_PENDING = _("Not every center of the round has been decided yet.")
 MESSAGE_RESULTS_ISSUED = _("The results notice of this round has already been issued.")
 REASON_BOARD = _("sits on the center's board or expert committee")
+MESSAGE_FINDING_CLOSED = _(
+    "Art. 24: this evaluation is already closed (%(state)s); an integrity finding can no longer be recorded on it."
+)
+MESSAGE_FINDING_FORCES_FAIL = _("The integrity finding was recorded (Art. 24): the grade will be fail.")
+MESSAGE_FINDING_REOPENED = _(
+    "The integrity finding was recorded (Art. 24): the grade was re-opened and is now fail."
+)
+MESSAGE_FINDING_REMOVED = _(
+    "The integrity finding was recorded (Art. 24): the center is removed from the sequence."
+)
+MESSAGE_FINDING_RECORDED = _("The integrity finding was recorded (Art. 24).")
+# Art. 23: centers that are not graded in their round (and do not count towards the excellent cap).
+NOT_GRADED = (E.State.ABSENT, E.State.WITHDRAWN, E.State.CLOSED)
 
 
 # Rounds -----------------------------------------------------------------------------------------
@@ -95,6 +110,7 @@ def round_open(
                 obj=evaluation,
                 url=evaluation.get_absolute_url(),
                 category=Category.DEADLINE,
+                actor=actor,
             )
     return evaluation_round
 
@@ -169,16 +185,16 @@ def _proposals(evaluation_round: EvaluationRound, totals: dict) -> dict:
     """Proposed grades of the round's centers with these fresh ``totals`` (by evaluation pk): the
     round's thresholds, then its cap on the share of excellent, which counts every graded or
     proposed center of the round."""
+    # Art. 22, 23: the share is of the round's centers that are graded (or still to be graded), not
+    # only of those scored so far; a center that did not take part, withdrew mid-way or was closed
+    # with its revocation is in neither the base nor the ranking, even with a total from before.
+    graded = evaluation_round.evaluations.exclude(state__in=NOT_GRADED)
     decided = dict(
-        evaluation_round.evaluations.exclude(pk__in=list(totals))
-        .exclude(total_score=None)
-        .values_list("pk", "total_score")
+        graded.exclude(pk__in=list(totals)).exclude(total_score=None).values_list("pk", "total_score")
     )
-    # The share is of the round's centers that are graded, not only of those scored so far.
-    centers = evaluation_round.evaluations.exclude(
-        state__in=[E.State.ABSENT, E.State.WITHDRAWN, E.State.CLOSED]
-    ).count()
-    return scoring.capped_grades({**decided, **totals}, evaluation_round.rules, centers)
+    out = set(evaluation_round.evaluations.filter(state__in=NOT_GRADED).values_list("pk", flat=True))
+    totals = {pk: total for pk, total in totals.items() if pk not in out}
+    return scoring.capped_grades({**decided, **totals}, evaluation_round.rules, graded.count())
 
 
 def grade_proposal(evaluation) -> tuple[scoring.Decimal | None, str]:
@@ -206,7 +222,10 @@ def scoring_candidates(evaluation):
     )
     result = []
     for candidate in candidates(
-        field=center.technology_field, parties=parties, party_names={c.name for c in cobuilders}
+        field=center.technology_field,
+        parties=parties,
+        party_names={c.name for c in cobuilders},
+        party_credit_codes={c.credit_code for c in cobuilders},
     ):
         if not candidate.conflict and candidate.user.full_name in board_names:
             candidate = type(candidate)(
@@ -243,6 +262,7 @@ def assign_experts(evaluation, *, actor, experts, **_ignored):
         obj=evaluation,
         url=evaluation.get_absolute_url(),
         category=Category.ASSIGNMENT,
+        actor=actor,
     )
 
 
@@ -281,6 +301,7 @@ def expert_scores_submit(
                 ),
                 obj=evaluation,
                 url=evaluation.get_absolute_url(),
+                actor=actor,
             )
     return locked
 
@@ -324,6 +345,70 @@ def apply_grade(evaluation, *, actor, comment, grade, **_ignored):
             },
         )
     else:  # removed at once: integrity finding under rules that remove (Art. 24)
+        _remove(evaluation, actor=actor, cause="integrity", comment=comment)
+
+
+# Integrity (Art. 24) ----------------------------------------------------------------------------
+
+
+def finding_record(evaluation, *, actor, description: str, evidence=None) -> tuple[IntegrityFinding, str]:
+    """Art. 24: record an integrity finding with its evidence (``(upload, mime_type)``, already
+    validated) and handle it, all in one transaction: before grading it forces the grade fail;
+    after grading it re-opens the decision (fail and rectification, or removal where the round's
+    rules say so; the post-subsidy cancelled, the national recommendation withdrawn, the notice
+    issued). Returns the finding and the message that tells what happened."""
+    with transaction.atomic():
+        locked = E.objects.select_for_update().select_related("round", "center").get(pk=evaluation.pk)
+        if locked.state not in E.FINDING_STATES:
+            raise ValidationError(MESSAGE_FINDING_CLOSED % {"state": locked.get_state_display()})
+        finding = IntegrityFinding.objects.create(
+            evaluation=locked, description=description, recorded_by=actor
+        )
+        if evidence is not None:
+            upload, mime_type = evidence
+            attachment_add(owner=finding, kind="evidence", upload=upload, mime_type=mime_type, user=actor)
+        if locked.state == E.State.GRADED:
+            locked = workflow.perform(locked, "reopen_for_integrity", actor=actor, comment=description)
+            message = MESSAGE_FINDING_REMOVED if locked.state == E.State.REMOVED else MESSAGE_FINDING_REOPENED
+        elif locked.state in E.OPEN_STATES:
+            message = MESSAGE_FINDING_FORCES_FAIL
+        else:  # rectifying: the grade is already fail
+            message = MESSAGE_FINDING_RECORDED
+    evaluation.refresh_from_db()
+    return finding, message
+
+
+def _undo_next_cycle(evaluation) -> None:
+    """The cycle that the grade opened is taken back: a failed center rectifies in its evaluated
+    cycle (Art. 23) and enters the next one only when the rectification passes."""
+    cycle = evaluation.cycle
+    later = CenterCycle.objects.filter(center_id=evaluation.center_id, number__gt=cycle.number)
+    later.filter(evaluation__isnull=True).delete()
+    CenterCycle.objects.filter(pk=cycle.pk).update(closed_on=None)
+
+
+@workflow.on(Evaluation, "reopen_for_integrity")
+def integrity_reopened(evaluation, *, actor, comment, **_ignored):
+    """Art. 24 after grading: no post-subsidy, no national recommendation, no next cycle; the
+    center rectifies (with the rectification notice) or is removed (with the removal notice)."""
+    PostSubsidy.objects.filter(evaluation=evaluation).update(status=PostSubsidy.Status.CANCELLED)
+    E.objects.filter(pk=evaluation.pk).update(national_recommendation=False)
+    _undo_next_cycle(evaluation)
+    center = evaluation.center
+    if evaluation.state == E.State.RECTIFYING:
+        workflow.perform(center, "start_rectification", actor=actor, comment=comment)
+        decision_notice(
+            kind=Kind.RECTIFICATION,
+            subject=evaluation,
+            actor=actor,
+            addressee_orgs=[center.supervisor, center.lead_unit],
+            context={
+                "name": center.name,
+                "deadline": chinese_date(evaluation.rectification_deadline),
+                "supervisor": center.supervisor.name,
+            },
+        )
+    else:
         _remove(evaluation, actor=actor, cause="integrity", comment=comment)
 
 

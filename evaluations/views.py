@@ -3,12 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, has_role
 from attachments.forms import AttachmentForm
-from attachments.services import attachment_add, attachments_of
-from attachments.views import upload_to
+from attachments.services import attachments_of
+from attachments.views import store_upload
 from exports.services import export_request
 from notices.services import notices_about
 from reports.metrics import METRICS
@@ -30,10 +31,15 @@ from .selectors import grade_distribution, list_queryset, round_progress, score_
 from .services import (
     cycle_reports,
     expert_scores_submit,
+    finding_record,
     indicator_results,
     results_notice,
     results_notice_blockers,
     round_open,
+)
+
+MESSAGE_EVIDENCE_LOCKED = gettext_lazy(
+    "Art. 21: the evidence was submitted with the self-assessment and can no longer be added or removed."
 )
 
 
@@ -165,12 +171,16 @@ def detail(request, pk):
         if can_edit and evaluation.state == Evaluation.State.RECTIFYING
         else None,
         "attachments": list(attachments_of(evaluation)),
-        "attachment_form": AttachmentForm(kinds=Evaluation.AttachmentKind.choices) if can_edit else None,
+        "attachment_form": AttachmentForm(
+            kinds=[(k, v) for k, v in Evaluation.AttachmentKind.choices if evaluation.attachment_kind_open(k)]
+        )
+        if can_edit and evaluation_access.open_attachment_kinds(evaluation)
+        else None,
         "findings": list(evaluation.integrity_findings.select_related("recorded_by"))
         if not assignment or is_department
         else [],
         "finding_form": IntegrityFindingForm()
-        if is_department and evaluation.state in Evaluation.OPEN_STATES
+        if is_department and evaluation.state in Evaluation.FINDING_STATES
         else None,
         "subsidy": PostSubsidy.objects.filter(evaluation=evaluation).first(),
         "is_department": is_department,
@@ -218,13 +228,26 @@ def rectification(request, pk):
 @login_required
 @require_POST
 def upload(request, pk):
-    return upload_to(
-        request,
-        Evaluation,
-        pk,
-        is_owner=evaluation_access.is_center_member,
-        closed_message=_("This cannot be changed any more."),
-    )
+    """Evidence while the self-assessment is pending (Art. 21), the rectification plan and report
+    while rectifying (Art. 23); nothing else."""
+    evaluation = access.get_visible_or_404(Evaluation, request.user, pk)
+    if not evaluation_access.is_center_member(evaluation, request.user):
+        raise PermissionDenied
+    kind = request.POST.get("kind", "")
+    if not evaluation_access.can_change_attachment(request.user, evaluation, kind):
+        messages.error(request, _locked_message(evaluation, kind))
+        return redirect(evaluation)
+    kinds = [
+        (k, label) for k, label in Evaluation.AttachmentKind.choices if evaluation.attachment_kind_open(k)
+    ]
+    store_upload(request, evaluation, kinds)
+    return redirect(evaluation)
+
+
+def _locked_message(evaluation, kind) -> str:
+    if kind == Evaluation.AttachmentKind.EVIDENCE and evaluation.state != Evaluation.State.PENDING:
+        return str(MESSAGE_EVIDENCE_LOCKED)
+    return _("This cannot be changed any more.")
 
 
 @login_required
@@ -257,35 +280,39 @@ def score(request, pk):
 @login_required
 @require_POST
 def finding(request, pk):
-    """Art. 24: the department records an integrity finding with its evidence."""
+    """Art. 24: the department records an integrity finding with its evidence; the service handles
+    it (and re-opens a grade already given) in the same transaction."""
     evaluation = access.get_visible_or_404(Evaluation, request.user, pk)
     if not evaluation_access.is_department_member(evaluation, request.user):
         raise PermissionDenied
     form = IntegrityFindingForm(request.POST)
-    if form.is_valid():
-        record = IntegrityFinding.objects.create(
-            evaluation=evaluation, description=form.cleaned_data["description"], recorded_by=request.user
-        )
-        evidence = request.FILES.get("file")
-        if evidence:
-            upload_form = AttachmentForm(
-                {"kind": "evidence"}, {"file": evidence}, kinds=IntegrityFinding.AttachmentKind.choices
-            )
-            if upload_form.is_valid():
-                attachment_add(
-                    owner=record,
-                    kind="evidence",
-                    upload=evidence,
-                    mime_type=upload_form.mime_type,
-                    user=request.user,
-                )
-            else:
-                for errors in upload_form.errors.values():
-                    for error in errors:
-                        messages.error(request, error)
-        messages.success(request, _("The integrity finding was recorded (Art. 24): the grade will be fail."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Describe the finding."))
+        return redirect(evaluation)
+    evidence = request.FILES.get("file")
+    if evidence:
+        upload_form = AttachmentForm(
+            {"kind": "evidence"}, {"file": evidence}, kinds=IntegrityFinding.AttachmentKind.choices
+        )
+        if not upload_form.is_valid():
+            # Nothing is recorded without its evidence.
+            for errors in upload_form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(evaluation)
+        evidence = (evidence, upload_form.mime_type)
+    try:
+        _record, message = finding_record(
+            evaluation,
+            actor=request.user,
+            description=form.cleaned_data["description"],
+            evidence=evidence or None,
+        )
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+        return redirect(evaluation)
+    messages.success(request, message)
     return redirect(evaluation)
 
 
