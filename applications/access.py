@@ -78,12 +78,21 @@ def can_edit_cultivation(user, app) -> bool:
     return is_lead_unit_member(app, user) and app.state == app.State.CULTIVATING
 
 
+def is_unit_applicant(user) -> bool:
+    """Art. 10.1: the lead unit (建设主体单位) applies, so an applicant of an organization of kind
+    unit — not a bureau or department user who also has the applicant group."""
+    from accounts.models import Organization
+
+    if not has_role(user, Role.APPLICANT):
+        return False
+    if user.organization_id is None:
+        return False
+    return user.organization.kind == Organization.Kind.UNIT
+
+
 def can_create(user) -> bool:
-    return (
-        has_role(user, Role.APPLICANT)
-        and user.organization_id is not None
-        and user.organization.kind == "unit"
-    )
+    """Art. 10.1: only a unit's applicant starts an intent application."""
+    return is_unit_applicant(user)
 
 
 def register():

@@ -10,7 +10,7 @@ from accounts.models import Organization
 from sctic.forms import TransitionCommentForm
 
 from .models import CoBuilder, ExpertReview, IntentApplication, Recommendation
-from .selectors import consultation_candidates, next_free_rank
+from .selectors import consultation_candidates, next_free_rank, taken_ranks
 
 # Sections of the form as shown to the applicant, after Art. 9.
 SECTIONS = [
@@ -107,8 +107,14 @@ class RecommendForm(TransitionCommentForm):
         super().__init__(*args, obj=obj, **kwargs)
         self.fields["comment"].widget = forms.HiddenInput()
         if obj is not None and not self.is_bound:
+            year = timezone.localdate().year
             previous = Recommendation.objects.filter(application=obj).first()
-            rank = previous.rank if previous else next_free_rank(obj.supervisor_id, timezone.localdate().year)
+            # Art. 10.2: offer the previous rank again only if no other recommendation took it meanwhile.
+            taken = taken_ranks(obj.supervisor_id, year, exclude_application=obj)
+            if previous and previous.year == year and not taken.filter(rank=previous.rank).exists():
+                rank = previous.rank
+            else:
+                rank = next_free_rank(obj.supervisor_id, year, exclude_application=obj)
             self.initial.setdefault("opinion", previous.opinion if previous else "")
             self.initial.setdefault("rank", rank)
 

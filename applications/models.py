@@ -19,6 +19,11 @@ from sctic.workflow import condition
 
 from . import access
 
+MESSAGE_LEAD_UNIT_ONLY = _(
+    "Art. 10.1: an intent application is made by the lead unit (建设主体单位); "
+    "%(organization)s is not a unit and cannot apply."
+)
+
 
 def _raise_missing(missing: list[str]) -> bool:
     if missing:
@@ -68,6 +73,9 @@ class IntentApplication(FSMModelMixin, models.Model):
         State.UNDER_REVIEW,
     )
     EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+    # Art. 10.2: a recommendation keeps its rank while the application is recommended or decided on;
+    # declined, withdrawn or returned to cultivation, the rank is free again.
+    RANK_HOLDING_STATES = (State.RECOMMENDED, State.UNDER_REVIEW, State.APPROVED, State.REJECTED)
 
     class AttachmentKind(models.TextChoices):
         CONSTRUCTION_PLAN = (
@@ -213,9 +221,22 @@ class IntentApplication(FSMModelMixin, models.Model):
 
     # What each step needs -------------------------------------------------------------------
 
+    def lead_unit_error(self) -> str:
+        """Art. 10.1: the lead unit (建设主体单位) applies; a bureau or department cannot."""
+        if self.lead_unit_id is None or self.lead_unit.kind == Organization.Kind.UNIT:
+            return ""
+        return str(MESSAGE_LEAD_UNIT_ONLY % {"organization": self.lead_unit.name})
+
+    def clean(self):
+        super().clean()
+        if error := self.lead_unit_error():
+            raise ValidationError(error)
+
     def missing_for_submission(self) -> list[str]:
-        """Art. 9 conditions and Art. 12, 25 as a list of what is still missing."""
+        """Art. 9 conditions and Art. 10.1, 12, 25 as a list of what is still missing."""
         missing = []
+        if error := self.lead_unit_error():
+            missing.append(error)
         try:
             validate_center_name(self.proposed_name)
         except ValidationError as exc:

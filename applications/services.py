@@ -25,7 +25,7 @@ from sctic import workflow
 
 from .access import REVIEW_PERMISSION
 from .models import ExpertReview, IntentApplication, Recommendation
-from .selectors import consultation_candidates
+from .selectors import consultation_candidates, taken_ranks
 
 MESSAGE_RANK_TAKEN = _(
     "Rank %(rank)d is already given to “%(other)s” among your recommendations of %(year)d. Choose another rank."
@@ -48,9 +48,8 @@ def record_recommendation(app, *, actor, opinion, rank, **_ignored):
     # Serialize rank allocation per supervisor: two colleagues recommending at once cannot take the same rank.
     Organization.objects.select_for_update().get(pk=app.supervisor_id)
     taken = (
-        Recommendation.objects.filter(supervisor_id=app.supervisor_id, year=year, rank=rank)
-        .exclude(application=app)
-        .exclude(application__state__in=[A.State.CULTIVATING, A.State.WITHDRAWN, A.State.DECLINED])
+        taken_ranks(app.supervisor_id, year, exclude_application=app)
+        .filter(rank=rank)
         .select_related("application")
         .first()
     )
@@ -96,6 +95,7 @@ def assign_experts(app, *, actor, experts, **_ignored):
         obj=app,
         url=app.get_absolute_url(),
         category=Category.ASSIGNMENT,
+        actor=actor,
     )
 
 
@@ -202,5 +202,6 @@ def expert_review_submit(
                 ),
                 obj=locked.application,
                 url=locked.application.get_absolute_url(),
+                actor=actor,
             )
     return locked

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.roles import Role, has_role
 from attachments.forms import AttachmentForm
 from attachments.services import attachments_of
 from attachments.views import upload_to
@@ -48,6 +49,12 @@ class ApplicationTransition(TransitionView):
 @login_required
 def create(request):
     if not app_access.can_create(request.user):
+        if has_role(request.user, Role.APPLICANT):
+            # An applicant outside a unit (a bureau or department user): say why, Art. 10.1.
+            messages.error(
+                request, _("Art. 10.1: only the lead unit (a unit) can make an intent application.")
+            )
+            return redirect("applications:list")
         raise PermissionDenied
     application = IntentApplication(lead_unit=request.user.organization, created_by=request.user)
     return _edit(request, application, created=True)

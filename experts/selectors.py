@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.credit_code import normalize
 from accounts.roles import Role
 
 REASON_SAME_ORGANIZATION = _("works for %(organization)s, which is a party to this matter")
@@ -31,16 +32,31 @@ class Candidate:
     field_match: bool
 
 
-def candidates(*, field: str, parties: dict[int, str], party_names: set[str]) -> list[Candidate]:
-    """The pool for one matter, best matches first. ``parties`` maps the ids of the organizations
-    involved (lead unit, supervisor, co-builders…) to their names; ``party_names`` holds the names
-    of involved bodies that have no portal organization."""
+def candidates(
+    *, field: str, parties: dict[int, str], party_names: set[str], party_credit_codes=()
+) -> list[Candidate]:
+    """The pool for one matter, best matches first (Art. 10.3 consultation, Art. 21 evaluation).
+
+    An expert has a conflict when its organization is a party: ``parties`` maps the ids of the
+    organizations involved (lead unit, supervisor, co-builders…) to their names; ``party_names``
+    holds the names, and ``party_credit_codes`` the unified social credit codes, of involved bodies
+    as the matter records them (a co-builder may be registered in the portal under another name,
+    its code still identifies it). Codes are compared normalised (no spaces, upper case)."""
+    codes = {normalize(code) for code in party_credit_codes if normalize(code)}
     result = []
     for user in expert_pool():
         org = user.organization
         conflict = ""
-        if org is not None and (org.pk in parties or org.name in party_names):
+        if org is not None and _is_party(org, parties, party_names, codes):
             conflict = str(REASON_SAME_ORGANIZATION % {"organization": org.name})
         result.append(Candidate(user=user, conflict=conflict, field_match=user.expert_profile.field == field))
     result.sort(key=lambda c: (bool(c.conflict), not c.field_match))
     return result
+
+
+def _is_party(org, parties, party_names, codes) -> bool:
+    return (
+        org.pk in parties
+        or org.name in party_names
+        or (bool(org.credit_code) and normalize(org.credit_code) in codes)
+    )
