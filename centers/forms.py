@@ -97,7 +97,29 @@ class ChangeRequestForm(forms.ModelForm):
                 validate_center_name(value)
             except forms.ValidationError as exc:
                 self.add_error("proposed_value", exc)
+        self._refuse_no_change(data)
         return data
+
+    def _refuse_no_change(self, data):
+        """Art. 20: a proposal of what the center has now is refused before the draft is saved (the
+        same rule as ``ChangeRequest.changes_nothing`` at submit and approval)."""
+        kind = data.get("kind")
+        if not kind:
+            return
+        probe = ChangeRequest(
+            center=self.center,
+            kind=kind,
+            proposed_value=data.get("proposed_value") or "",
+            proposed_director_full_time=bool(data.get("proposed_director_full_time")),
+            proposed_lead_unit=data.get("proposed_lead_unit"),
+            proposed_cobuilders=data.get("proposed_cobuilders") or "",
+        )
+        if not probe.changes_nothing():
+            return
+        field = "proposed_value"
+        if kind == ChangeRequest.Kind.LEAD_UNIT:
+            field = "proposed_cobuilders" if probe.proposed_cobuilders.strip() else "proposed_lead_unit"
+        self.add_error(field, probe.no_change_message())
 
     def validate_constraints(self, exclude=None):
         """The open-request rule is checked in ``clean`` with a message naming the way out."""

@@ -1,6 +1,7 @@
 """Technology innovation centers and their three-year construction and operation cycles."""
 
-from datetime import date
+import unicodedata
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -24,11 +26,25 @@ from .validators import validate_center_name
 
 
 def add_years(day: date, years: int) -> date:
-    """The same calendar day ``years`` later (29 February becomes 28 February)."""
+    """The same calendar day ``years`` later (29 February becomes 28 February), for a deadline such
+    as the end of a one-year rectification (Art. 23): the last day of the month when that year has
+    no 29 February."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def cycle_end(start: date, years: int) -> date:
+    """Art. 11.5: the last day of a cycle of ``years`` years from ``start``, the day before the
+    cycle's anniversary. A cycle from 29 February reaches its anniversary on 1 March when that year
+    has no 29 February, so it ends on 28 February (and not on 27 February, one day short); the next
+    cycle starts the day after, and every cycle is exactly ``years`` years long."""
+    try:
+        anniversary = start.replace(year=start.year + years)
+    except ValueError:  # 29 February in a common year
+        anniversary = date(start.year + years, 3, 1)
+    return anniversary - timedelta(days=1)
 
 
 class Center(FSMModelMixin, models.Model):
@@ -367,6 +383,18 @@ class CenterCycle(models.Model):
 
 OPEN_CHANGE_STATES = ("draft", "submitted", "returned", "supervisor_approved")
 
+MESSAGE_NO_CHANGE = _(
+    "Art. 20: the proposal is the same as what the center has now (“%(current)s”): this request "
+    "would change nothing."
+)
+
+
+def _comparable(text: str) -> str:
+    """``text`` as a reader compares it: full-width and half-width characters alike, runs of
+    spaces as one, no empty lines, CRLF as LF."""
+    lines = (" ".join(line.split()) for line in unicodedata.normalize("NFKC", text or "").splitlines())
+    return "\n".join(line for line in lines if line)
+
 
 @condition(_("The change request is not complete."))
 def change_complete(change) -> bool:
@@ -491,6 +519,28 @@ class ChangeRequest(FSMModelMixin, models.Model):
             return f"{lead}\n{self.proposed_cobuilders}".strip()
         return self.proposed_value.strip()
 
+    def changes_nothing(self) -> bool:
+        """Art. 20: whether the proposal is what the center has now (compared as a reader would, see
+        ``_comparable``). A new director's full-time status (Art. 12) and the co-builders (in any
+        order) are part of the proposal; another major matter has no current value to compare."""
+        K, center = self.Kind, self.center
+        if self.kind == K.LEAD_UNIT:
+            if self.proposed_lead_unit_id not in (None, center.lead_unit_id):
+                return False
+            proposed = {_comparable(line) for line in self.proposed_cobuilders.splitlines()} - {""}
+            if not proposed:  # the lead unit alone: the co-builders stay as they are
+                return self.proposed_lead_unit_id == center.lead_unit_id
+            return proposed == {_comparable(c.name) for c in center.cobuilders.all()}
+        if self.kind == K.OTHER or not self.proposed_value.strip():
+            return False
+        if self.kind == K.DIRECTOR and self.proposed_director_full_time != center.director_full_time:
+            return False
+        return _comparable(self.proposed_value) == _comparable(self.current_value())
+
+    def no_change_message(self) -> str:
+        current = Truncator(self.current_value().strip().replace("\n", "、")).chars(80)
+        return str(MESSAGE_NO_CHANGE % {"current": current})
+
     def problems(self) -> list[str]:
         """Art. 20, 25, 12: what stands in the way of this request."""
         from .validators import validate_center_name
@@ -503,8 +553,8 @@ class ChangeRequest(FSMModelMixin, models.Model):
                 problems.append(str(_("Name the new lead unit or list the new co-builders.")))
         elif not self.proposed_value.strip():
             problems.append(str(_("Give the proposed new value.")))
-        elif self.proposal_text() == self.current_value().strip():
-            problems.append(str(_("The proposed value is the same as the current one.")))
+        if self.changes_nothing():
+            problems.append(self.no_change_message())
         if self.kind == K.NAME and self.proposed_value.strip():
             try:
                 validate_center_name(self.proposed_value.strip())

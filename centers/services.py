@@ -15,14 +15,15 @@ from notices.services import decision_notice
 from notifications.services import notify_transition
 from sctic import workflow
 
-from .models import Center, CenterCoBuilder, CenterCycle, CenterHistory, ChangeRequest, add_years
+from .models import Center, CenterCoBuilder, CenterCycle, CenterHistory, ChangeRequest, cycle_end
 
 MESSAGE_NAME_TAKEN = _("A center named “%(name)s” already exists (Art. 25): names must be unique.")
 
 
 def cycle_dates(start):
-    """Art. 11.5: a construction and operation cycle is normally three years."""
-    return start, add_years(start, settings.SCTIC["CYCLE_YEARS"]) - timedelta(days=1)
+    """Art. 11.5: a construction and operation cycle is normally three years, ending the day before
+    the same date three years later (from 29 February: on 28 February, see ``cycle_end``)."""
+    return start, cycle_end(start, settings.SCTIC["CYCLE_YEARS"])
 
 
 def center_create_from_application(application) -> Center:

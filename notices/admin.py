@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from sctic.admin import WorkflowAdmin
 
+from .forms import LetterheadForm
 from .models import Letterhead, Notice, NoticeCounter, NoticeSeries
 
 
@@ -46,4 +47,5 @@ class NoticeCounterAdmin(admin.ModelAdmin):
 
 @admin.register(Letterhead)
 class LetterheadAdmin(admin.ModelAdmin):
+    form = LetterheadForm
     list_display = ["mark", "organization", "printer"]

@@ -2,6 +2,7 @@
 archived with their SHA-256 and verifiable by anyone through a code printed on them."""
 
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -115,9 +116,33 @@ def new_code() -> str:
     return secrets.token_urlsafe(12)
 
 
-@condition(_("A notice needs a title, addressees and a body before it is issued."))
+MESSAGE_INCOMPLETE = _("A notice needs a title, addressees and a body before it is issued.")
+# What is missing, one message each (GB/T 9704 7.2, 7.3: 标题, 主送机关, 正文).
+MESSAGES_MISSING = {
+    "title": _("The notice has no title: write its title before it is issued."),
+    "addressees": _("The notice has no addressees (主送机关): name them before it is issued."),
+    "body": _("The notice has no body: write its text before it is issued."),
+}
+
+
+def is_blank(text) -> bool:
+    """Nothing a reader would see: empty, or only spaces (also full-width), line breaks and
+    invisible characters such as zero-width spaces."""
+    return not "".join(ch for ch in (text or "") if not ch.isspace() and unicodedata.category(ch) != "Cf")
+
+
+def missing_parts(notice) -> list[str]:
+    """Art. 5: what the notice still lacks before 科技厅 issues it, as messages for the user."""
+    return [str(message) for field, message in MESSAGES_MISSING.items() if is_blank(getattr(notice, field))]
+
+
+@condition(MESSAGE_INCOMPLETE)
 def complete(notice) -> bool:
-    return bool(notice.title.strip() and notice.addressees.strip() and notice.body.strip())
+    """Art. 5: an issued notice has a title, addressees and a body; the message lists what is missing."""
+    missing = missing_parts(notice)
+    if missing:
+        raise ValidationError(missing)
+    return True
 
 
 class Notice(FSMModelMixin, models.Model):

@@ -8,14 +8,18 @@ the subset of each font that the document uses. A worker keeps one FontConfigura
 from __future__ import annotations
 
 import base64
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+import filetype
 import segno
 from django.conf import settings
 from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
 
 HEADINGS = [
     (re.compile(r"^[一二三四五六七八九十百]+、"), "h1"),  # 一、 黑体
@@ -64,12 +68,40 @@ def qr_data_uri(url: str) -> str:
     return segno.make_qr(url, error="m").svg_data_uri(scale=2, border=1, dark="#000")
 
 
+# The raster formats a seal may come in (the letterhead's ImageField takes what Pillow reads), as
+# told by the file's content, not its name; an animated PNG is a PNG. SVG is not among them: Pillow
+# cannot read it, so no upload brings one, and an SVG may pull in other files while it is drawn.
+SEAL_TYPES = {
+    "image/png": "image/png",
+    "image/apng": "image/png",
+    "image/jpeg": "image/jpeg",
+    "image/gif": "image/gif",
+    "image/webp": "image/webp",
+}
+
+
+def image_mime(data: bytes) -> str:
+    """The MIME type of a seal image from its first bytes ("" when it is none of ``SEAL_TYPES``)."""
+    kind = filetype.guess(data[:8192]) if data else None
+    return SEAL_TYPES.get(kind.mime, "") if kind else ""
+
+
 def seal_data_uri(letterhead) -> str:
+    """The uploaded seal as a data URI with its real MIME type; "" without a seal, and "" (with a
+    warning in the log) when the file is not an image of a known type — no seal is ever invented."""
     if not letterhead or not letterhead.seal:
         return ""
     with letterhead.seal.open("rb") as handle:
         data = handle.read()
-    return "data:image/png;base64," + base64.b64encode(data).decode()
+    mime = image_mime(data)
+    if not mime:
+        logger.warning(
+            "The seal %s of %s is not a PNG, JPEG, GIF or WebP image; it is left out.",
+            letterhead.seal.name,
+            letterhead,
+        )
+        return ""
+    return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
 @cache

@@ -102,7 +102,7 @@ def give_number(notice, **_ignored):
 
 
 @workflow.on(Notice, "revoke")
-def record_revocation(notice, *, comment, **_ignored):
+def record_revocation(notice, *, actor, comment, **_ignored):
     Notice.objects.filter(pk=notice.pk).update(revocation_reason=comment)
     notify(
         _concerned_users(notice),
@@ -114,6 +114,7 @@ def record_revocation(notice, *, comment, **_ignored):
         obj=notice,
         url=notice.get_absolute_url(),
         category=Category.NOTICE,
+        actor=actor,
     )
 
 
