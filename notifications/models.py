@@ -1,8 +1,16 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# How long a claimed e-mail counts as being sent: well beyond EMAIL_TIMEOUT, so that only a worker
+# that died while sending leaves a claim the sweep takes over.
+SENDING_TIMEOUT = timedelta(minutes=10)
 
 
 class Category(models.TextChoices):
@@ -94,4 +102,26 @@ class Message(models.Model):
 
     @property
     def email_pending(self) -> bool:
-        return self.send_email and self.email_sent_at is None and bool(self.recipient.email)
+        """Still to be e-mailed: wanted, unsent, to an active user with an address."""
+        return (
+            self.send_email
+            and self.email_sent_at is None
+            and self.recipient.is_active
+            and bool(self.recipient.email)
+        )
+
+    @staticmethod
+    def being_sent_since(since) -> Q:
+        """Claimed for sending after ``since`` and without an outcome yet: ``deliver`` records the
+        attempt with an empty error when it claims the row, and the error or the sending time when
+        the mail server has answered."""
+        return Q(email_sent_at__isnull=True, email_last_attempt_at__gt=since, email_error="")
+
+    @property
+    def email_being_sent(self) -> bool:
+        return (
+            self.email_sent_at is None
+            and self.email_last_attempt_at is not None
+            and self.email_last_attempt_at > timezone.now() - SENDING_TIMEOUT
+            and self.email_error == ""
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from sctic.tasks import enqueue
 
-from .models import Category, EmailPreference, Message, Reminder
+from .models import SENDING_TIMEOUT, Category, EmailPreference, Message, Reminder
 
 logger = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 8
@@ -69,12 +69,16 @@ def notify(
     obj=None,
     url: str = "",
     category: str = Category.DECISION,
+    actor=None,
 ) -> list[Message]:
     """Write one message per distinct active recipient and queue the e-mails they want after commit.
 
-    ``subject`` and ``body`` are plain text, lazy strings, :class:`Text` or callables: each
-    recipient's message is written in that recipient's language (``language_of``)."""
-    seen, people = set(), []
+    ``actor``, who did what the message reports, is never told of their own action; deactivated
+    users are told nothing (see also ``accounts.selectors.members``). ``subject`` and ``body`` are
+    plain text, lazy strings, :class:`Text` or callables: each recipient's message is written in
+    that recipient's language (``language_of``)."""
+    seen = {actor.pk} if actor is not None else set()
+    people = []
     for user in recipients:
         if user.pk not in seen and user.is_active:
             seen.add(user.pk)
@@ -117,33 +121,52 @@ def make_email(message: Message) -> tuple[str, str]:
     return " ".join(subject.split()), text
 
 
-def deliver(message_id: int) -> bool:
-    """Send one message's e-mail unless it was sent already. Returns True when sent now; raises
-    OSError (after recording it on the message) when the mail server refuses.
-
-    The row stays locked while sending, so a sweep and a late task never send the same e-mail twice.
-    """
-    error = None
+def _claim(message_id: int) -> tuple[Message, datetime] | None:
+    """Claim one message's e-mail for sending, in a short transaction of its own: under the row
+    lock, check that it is still to be sent and nobody is sending it, and record the attempt (the
+    mark "being sent", see ``Message.email_being_sent``). Returns the message and the claim's
+    time, or None."""
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update().select_related("recipient").filter(pk=message_id).first()
+            Message.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .filter(pk=message_id)
+            .first()
         )
-        if message is None or not message.email_pending:
-            return False
-        subject, text = make_email(message)
-        now = timezone.now()
-        try:
-            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [message.recipient.email])
-        except OSError as exc:  # SMTP and socket errors: recorded, retried by the sweep
-            error = exc
+        if message is None or not message.email_pending or message.email_being_sent:
+            return None
+        claimed_at = timezone.now()
         Message.objects.filter(pk=message.pk).update(
-            email_attempts=F("email_attempts") + 1,
-            email_last_attempt_at=now,
-            email_error=str(error)[:1000] if error else "",
-            email_sent_at=None if error else now,
+            email_attempts=F("email_attempts") + 1, email_last_attempt_at=claimed_at, email_error=""
         )
-    if error is not None:
-        raise error
+    return message, claimed_at
+
+
+def deliver(message_id: int) -> bool:
+    """Send one message's e-mail unless it was sent already or is being sent. Returns True when
+    sent now; raises OSError (after recording it on the message) when the mail server refuses.
+
+    No row lock and no transaction is held while the mail server answers (it may take
+    ``EMAIL_TIMEOUT`` seconds and more): the row is claimed in one short transaction, the mail
+    sent outside any, and the outcome recorded in a second. The claim is what keeps a sweep and a
+    late task from sending the same e-mail twice.
+    """
+    claimed = _claim(message_id)
+    if claimed is None:
+        return False
+    message, claimed_at = claimed
+    try:
+        subject, text = make_email(message)
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [message.recipient.email])
+    except Exception as exc:  # OSError: SMTP and socket errors, retried by the sweep after a pause
+        # Only this claim's attempt is marked failed (never one sent meanwhile by a later claim).
+        Message.objects.filter(
+            pk=message.pk, email_sent_at__isnull=True, email_last_attempt_at=claimed_at
+        ).update(email_error=(str(exc) or repr(exc))[:1000])
+        raise
+    Message.objects.filter(pk=message.pk, email_sent_at__isnull=True).update(
+        email_sent_at=timezone.now(), email_error=""
+    )
     return True
 
 
@@ -162,8 +185,10 @@ def pending_email_ids(grace: timedelta = timedelta(minutes=2)) -> list[int]:
             email_sent_at__isnull=True,
             email_attempts__lt=MAX_EMAIL_ATTEMPTS,
             created_at__lt=now - grace,
+            recipient__is_active=True,
         )
         .exclude(recipient__email="")
+        .exclude(Message.being_sent_since(now - SENDING_TIMEOUT))
         .values_list("pk", "email_attempts", "email_last_attempt_at")
     )
     return [pk for pk, attempts, last in candidates if last is None or last <= now - retry_pause(attempts)]
@@ -206,7 +231,7 @@ def notify_transition(
         return "\n".join(lines)
 
     url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
-    return notify([u for u in recipients if u.pk != actor.pk], subject=subject, body=body, obj=obj, url=url)
+    return notify(recipients, subject=subject, body=body, obj=obj, url=url, actor=actor)
 
 
 def remind_once(key: str, recipients, *, subject, body, obj=None, url: str = "") -> bool:
