@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import kombu.pools
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Organization
 from accounts.regions import Region
@@ -20,6 +21,12 @@ from sctic import celery_app
 from sctic.choices import TechnologyField
 from sctic.demo import advance
 from tests.factories import ApplicationFactory, ExpertFactory, OrganizationFactory, UserFactory
+
+# Property tests reproduce: the same examples on every run (derandomized, seeded from each test);
+# HYPOTHESIS_PROFILE=explore runs a larger random search on demand.
+hypothesis_settings.register_profile("repeatable", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("explore", max_examples=500, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 REQUIRE_SERVICES = os.environ.get("SCTIC_REQUIRE_SERVICES") == "1"
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: "connection refused"
