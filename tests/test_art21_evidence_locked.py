@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from attachments.models import Attachment
 from attachments.services import attachment_add
@@ -71,6 +71,12 @@ def upload(client, evaluation, kind, name="佐证材料.pdf"):
     )
 
 
+def english(message) -> str:
+    """What client_a (English cookie) is told."""
+    with translation.override("en"):
+        return str(message)
+
+
 def page_messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
@@ -103,13 +109,13 @@ def test_art21_evidence_cannot_be_uploaded_after_the_self_assessment(
 ):
     advance(evaluation, stage, applicant=unit_a, department=kjt, experts=experts)
     response = upload(client_a, evaluation, K.EVIDENCE)
-    assert page_messages(response) == [str(views.MESSAGE_EVIDENCE_LOCKED)]
+    assert page_messages(response) == [english(views.MESSAGE_EVIDENCE_LOCKED)]
     assert not evaluation.attachments.exists()
 
 
 def test_art21_evidence_cannot_be_uploaded_while_rectifying(rectifying, client_a):
     response = upload(client_a, rectifying, K.EVIDENCE)
-    assert page_messages(response) == [str(views.MESSAGE_EVIDENCE_LOCKED)]
+    assert page_messages(response) == [english(views.MESSAGE_EVIDENCE_LOCKED)]
     assert not rectifying.attachments.filter(kind=K.EVIDENCE).exists()
     # The rectification documents stay open while rectifying (Art. 23).
     response = upload(client_a, rectifying, K.RECTIFICATION_PLAN, name="整改方案.pdf")
