@@ -332,18 +332,7 @@ def apply_grade(evaluation, *, actor, comment, grade, **_ignored):
             E.objects.filter(pk=evaluation.pk).update(national_recommendation=True)
             PostSubsidy.objects.get_or_create(evaluation=evaluation)
     elif evaluation.state == E.State.RECTIFYING:
-        workflow.perform(center, "start_rectification", actor=actor, comment=comment)
-        decision_notice(
-            kind=Kind.RECTIFICATION,
-            subject=evaluation,
-            actor=actor,
-            addressee_orgs=[center.supervisor, center.lead_unit],
-            context={
-                "name": center.name,
-                "deadline": chinese_date(evaluation.rectification_deadline),
-                "supervisor": center.supervisor.name,
-            },
-        )
+        _start_rectification(evaluation, actor=actor, comment=comment)
     else:  # removed at once: integrity finding under rules that remove (Art. 24)
         _remove(evaluation, actor=actor, cause="integrity", comment=comment)
 
@@ -394,20 +383,8 @@ def integrity_reopened(evaluation, *, actor, comment, **_ignored):
     PostSubsidy.objects.filter(evaluation=evaluation).update(status=PostSubsidy.Status.CANCELLED)
     E.objects.filter(pk=evaluation.pk).update(national_recommendation=False)
     _undo_next_cycle(evaluation)
-    center = evaluation.center
     if evaluation.state == E.State.RECTIFYING:
-        workflow.perform(center, "start_rectification", actor=actor, comment=comment)
-        decision_notice(
-            kind=Kind.RECTIFICATION,
-            subject=evaluation,
-            actor=actor,
-            addressee_orgs=[center.supervisor, center.lead_unit],
-            context={
-                "name": center.name,
-                "deadline": chinese_date(evaluation.rectification_deadline),
-                "supervisor": center.supervisor.name,
-            },
-        )
+        _start_rectification(evaluation, actor=actor, comment=comment)
     else:
         _remove(evaluation, actor=actor, cause="integrity", comment=comment)
 
@@ -432,6 +409,23 @@ def absent(evaluation, *, actor, comment, **_ignored):
 @workflow.on(Evaluation, "withdraw")
 def withdrew(evaluation, *, actor, comment, **_ignored):
     _remove(evaluation, actor=actor, cause="withdrawn", comment=comment)
+
+
+def _start_rectification(evaluation, *, actor, comment: str) -> None:
+    """Art. 23: a failed center rectifies for one year; the rectification notice says until when."""
+    center = evaluation.center
+    workflow.perform(center, "start_rectification", actor=actor, comment=comment)
+    decision_notice(
+        kind=Kind.RECTIFICATION,
+        subject=evaluation,
+        actor=actor,
+        addressee_orgs=[center.supervisor, center.lead_unit],
+        context={
+            "name": center.name,
+            "deadline": chinese_date(evaluation.rectification_deadline),
+            "supervisor": center.supervisor.name,
+        },
+    )
 
 
 def _remove(evaluation, *, actor, cause: str, comment: str) -> None:
