@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -28,6 +29,11 @@ def export_request(*, user, kind: str, params: str) -> Export:
     return export
 
 
+# Text that a spreadsheet would read as a formula (Issue 10, "CSV/formula injection"): = + - @,
+# their full-width forms, after leading spaces, or a leading tab or carriage return.
+FORMULA_START = re.compile(r"\s*[=+\-@＝＋－＠]|[\t\r]")
+
+
 def _cell(value):
     if value is None:
         return ""
@@ -35,9 +41,21 @@ def _cell(value):
         return str(_("Yes") if value else _("No"))
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         return timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, (int, float, Decimal, str)) or hasattr(value, "isoformat"):  # numbers stay numbers
+    if isinstance(value, (int, float, Decimal)) or hasattr(value, "isoformat"):  # numbers stay numbers
         return value
-    return str(value)
+    # Control characters have no place in the sheet's XML (openpyxl refuses them): left out.
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def _as_text(cells) -> None:
+    """Every text cell holds text, never a formula or an error code, and shows exactly what was
+    typed: the value is kept as it is, its type forced to string, and a value that a spreadsheet
+    would take for a formula when edited is marked as text (Excel's quote prefix)."""
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if FORMULA_START.match(cell.value):
+                cell.quotePrefix = True
 
 
 def workbook_bytes(exporter, queryset) -> tuple[bytes, int]:
@@ -45,11 +63,13 @@ def workbook_bytes(exporter, queryset) -> tuple[bytes, int]:
     ws = wb.active
     ws.title = str(exporter.title)[:31]
     ws.append([str(header) for header, _value in exporter.columns])
+    _as_text(ws[1])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     count = 0
     for row in queryset.iterator(chunk_size=500):
         ws.append([_cell(value(row)) for _header, value in exporter.columns])
+        _as_text(ws[ws.max_row])
         count += 1
     for index, (header, _value) in enumerate(exporter.columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = max(12, min(50, len(str(header)) * 2 + 4))
