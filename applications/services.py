@@ -30,6 +30,8 @@ from .selectors import consultation_candidates, taken_ranks
 MESSAGE_RANK_TAKEN = _(
     "Rank %(rank)d is already given to “%(other)s” among your recommendations of %(year)d. Choose another rank."
 )
+RANK_MAX = 999  # as the recommend form allows
+MESSAGE_RANK_RANGE = _("Art. 10.2: the rank is a whole number from 1 (first) to %(max)d.")
 MESSAGE_TOO_FEW_EXPERTS = _("Art. 10.3: assign at least %(count)d experts for the consultation.")
 MESSAGE_REVIEW_CLOSED = _(
     "The consultation on this application is closed; your opinion can no longer be changed."
@@ -44,6 +46,10 @@ A = IntentApplication
 @workflow.on(A, "recommend")
 def record_recommendation(app, *, actor, opinion, rank, **_ignored):
     """Art. 10.2: the supervisor's opinion and its rank among this year's recommendations."""
+    # Art. 10.2: rank 1 is the first; 0, a negative rank or a huge one is refused with a message,
+    # whoever calls (the form, a test, an admin action), never stored or left to the database.
+    if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= RANK_MAX:
+        raise ValidationError({"rank": MESSAGE_RANK_RANGE % {"max": RANK_MAX}})
     year = timezone.localdate().year
     # Serialize rank allocation per supervisor: two colleagues recommending at once cannot take the same rank.
     Organization.objects.select_for_update().get(pk=app.supervisor_id)

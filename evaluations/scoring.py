@@ -73,8 +73,11 @@ def grade_for(total_score, thresholds: dict) -> str:
 
 def capped_grades(totals: dict, rules: dict, centers: int | None = None) -> dict:
     """Proposed grades for a round: thresholds, then at most ``excellent_cap`` × centers excellent
-    (the highest totals keep it, the others are proposed good). ``totals`` maps a key to a total;
-    ``centers`` is the number of the round's centers (by default, those with a total)."""
+    (the highest totals keep it, the others are proposed good). The share is rounded down ("at
+    most"). Equal totals get equal proposals: centers tied at the edge of the share that do not all
+    fit in it are all proposed good, whatever order they were scored or listed in (Art. 22, 23).
+    ``totals`` maps a key to a total; ``centers`` is the number of the round's centers (by
+    default, those with a total)."""
     grades = {key: grade_for(value, rules["thresholds"]) for key, value in totals.items()}
     cap = rules.get("excellent_cap")
     if cap is not None:
@@ -82,6 +85,9 @@ def capped_grades(totals: dict, rules: dict, centers: int | None = None) -> dict
         excellent = sorted(
             (k for k, g in grades.items() if g == EXCELLENT), key=lambda k: -Decimal(totals[k])
         )
-        for key in excellent[allowed:]:
-            grades[key] = GOOD
+        if len(excellent) > allowed:
+            edge = Decimal(totals[excellent[allowed]])  # the best total left outside the share
+            for key in excellent:
+                if Decimal(totals[key]) <= edge:
+                    grades[key] = GOOD
     return grades

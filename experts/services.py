@@ -16,6 +16,10 @@ def checked_experts(experts, candidates, *, minimum: int, too_few) -> list:
     Pool membership is read again here, not only from ``candidates``: an expert taken out of the
     pool after the list was drawn up (a form left open) is refused too."""
     experts = list(dict.fromkeys(experts))
+    # Art. 10.3, 21: a consultation or review needs at least one expert, whatever the configured
+    # minimum (0 included): with none, "every assigned expert has given an opinion" could never
+    # hold and the application or evaluation would wait for ever.
+    minimum = max(minimum, 1)
     if len(experts) < minimum:
         raise ValidationError({"experts": too_few % {"count": minimum}})
     allowed = {c.user.pk: c for c in candidates}

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
@@ -23,6 +24,9 @@ from .models import AnnualReport
 
 R = AnnualReport
 BEFORE_DUE = sweeps.REMIND_BEFORE
+SUBJECT_DUE_IN = _("Annual report due in %(days)d days: %(center)s")
+# Art. 19: a first sweep on the due day itself says "today", not "in 0 days".
+SUBJECT_DUE_TODAY = _("Annual report due today: %(center)s")
 
 
 def _center_users(report):
@@ -44,7 +48,9 @@ def _since(reports) -> dict[int, date]:
         .annotate(last=Max("timestamp"))
     )
     latest = {(row["object_id"], row["state"]): row["last"] for row in rows}
-    return {r.pk: latest[(r.pk, r.state)].date() for r in reports if (r.pk, r.state) in latest}
+    # The day in local time (Asia/Shanghai): a report submitted at 00:30 on 1 January waits from
+    # 1 January, not from 31 December (the UTC date of the timestamp).
+    return {r.pk: timezone.localdate(latest[(r.pk, r.state)]) for r in reports if (r.pk, r.state) in latest}
 
 
 @sweeps.register("annual report reminders")
@@ -60,7 +66,7 @@ def report_reminders(today: date) -> int:
             f"report:{report.pk}:due-{step}",
             _center_users(report),
             subject=Text(
-                _("Annual report due in %(days)d days: %(center)s"), {"days": days, "center": report.center}
+                SUBJECT_DUE_TODAY if days == 0 else SUBJECT_DUE_IN, {"days": days, "center": report.center}
             ),
             body=Text(
                 _(
