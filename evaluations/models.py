@@ -216,6 +216,17 @@ def integrity_found(evaluation) -> bool:
     return evaluation.integrity_breached()
 
 
+@condition(_("Art. 24: the grade is already fail and the round's rules do not remove the center."))
+def integrity_reopens(evaluation) -> bool:
+    """Art. 24: a finding re-opens a graded decision; on a center already rectifying after a fail
+    it changes the decision only where the round's rules remove the center."""
+    if evaluation.state == Evaluation.State.GRADED:
+        return True
+    return evaluation.state == Evaluation.State.RECTIFYING and bool(
+        evaluation.round.rules.get("integrity_removes")
+    )
+
+
 class Evaluation(FSMModelMixin, models.Model):
     """One center's evaluation for one three-year cycle (Art. 21–23)."""
 
@@ -371,8 +382,12 @@ class Evaluation(FSMModelMixin, models.Model):
     def _reopen_for_integrity(self):
         """Art. 24 (with Art. 23): an integrity finding after grading re-opens the decision: the
         grade becomes fail (one year of rectification), or the center is removed where the round's
-        rules say so; the national recommendation is withdrawn."""
+        rules say so; the national recommendation is withdrawn. A center already rectifying after
+        a fail is removed where the rules say so (the grade stays fail)."""
         now = timezone.now()
+        if self.state == self.State.RECTIFYING:
+            self.decided_at = now
+            return self.State.REMOVED
         self.grade = FAIL
         self.graded_at = now
         self.national_recommendation = False
@@ -386,10 +401,10 @@ class Evaluation(FSMModelMixin, models.Model):
     _reopen_for_integrity.__name__ = "reopen_for_integrity"
     reopen_for_integrity = transition(
         field=state,
-        source=State.GRADED,
+        source=[State.GRADED, State.RECTIFYING],
         target=RETURN_VALUE(State.RECTIFYING, State.REMOVED),
         permission=access.is_department_member,
-        conditions=[integrity_found],
+        conditions=[integrity_found, integrity_reopens],
         custom={
             "label": _("Re-open the grade after an integrity finding"),
             "comment": "required",

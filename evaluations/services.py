@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -37,6 +38,7 @@ from .models import (
     IntegrityFinding,
     PostSubsidy,
     RuleSet,
+    integrity_reopens,
 )
 
 E = Evaluation
@@ -49,6 +51,7 @@ MESSAGE_REASON_FOR_OTHER_GRADE = _(
 )
 MESSAGE_SCORING_CLOSED = _("Scoring is closed for this evaluation.")
 MESSAGE_DECLARE = _("Please declare that you have no conflict of interest before scoring.")
+MESSAGE_SCORES_MISSING = _("Art. 21: score every indicator the experts score. Missing: %(names)s.")
 MESSAGE_RESULTS_PENDING = _("Not every center of the round has been decided yet.")
 MESSAGE_RESULTS_ISSUED = _("The results notice of this round has already been issued.")
 REASON_BOARD = _("sits on the center's board or expert committee")
@@ -63,6 +66,22 @@ MESSAGE_FINDING_REMOVED = _(
     "The integrity finding was recorded (Art. 24): the center is removed from the sequence."
 )
 MESSAGE_FINDING_RECORDED = _("The integrity finding was recorded (Art. 24).")
+# Art. 24 with Art. 22, 23: the round's results notice no longer states a center's result.
+REASON_RESULTS_CHANGED = _(
+    "Art. 24: an integrity finding on %(center)s changed its evaluation result; the results notice "
+    "is revoked and a corrected one will be issued."
+)
+SUBJECT_RESULTS_AGAIN = _("The results notice must be issued again: %(round)s")
+MESSAGE_RESULTS_REVOKED = _(
+    "Art. 24: the integrity finding on %(center)s changed its evaluation result. The results notice "
+    "%(number)s was revoked; a corrected draft lists the results as they are now. Check it and issue it."
+)
+MESSAGE_RESULTS_REDRAFTED = _(
+    "Art. 24: the integrity finding on %(center)s changed its evaluation result. The unissued draft of "
+    "the results notice was replaced by a corrected draft that lists the results as they are now. "
+    "Check it and issue it."
+)
+LABEL_REMOVED = _("%(grade)s, removed from the sequence")
 # Art. 23: centers that are not graded in their round (and do not count towards the excellent cap).
 NOT_GRADED = (E.State.ABSENT, E.State.WITHDRAWN, E.State.CLOSED)
 
@@ -281,7 +300,12 @@ def expert_scores_submit(
             raise ValidationError(MESSAGE_SCORING_CLOSED)
         if not no_conflict_declared:
             raise ValidationError({"no_conflict_declared": MESSAGE_DECLARE})
-        codes = [i["code"] for i in evaluation.round.rules["indicators"] if i["method"] == "expert"]
+        indicators = [i for i in evaluation.round.rules["indicators"] if i["method"] == "expert"]
+        codes = [i["code"] for i in indicators]
+        # Art. 21: one score missing is refused as a whole; nothing is stored, the expert is told.
+        missing = [i["name"] for i in indicators if scores.get(i["code"], (None,))[0] is None]
+        if missing:
+            raise ValidationError(MESSAGE_SCORES_MISSING % {"names": "、".join(missing)})
         for code in codes:
             score, comment = scores[code]
             IndicatorScore.objects.update_or_create(
@@ -345,7 +369,9 @@ def finding_record(evaluation, *, actor, description: str, evidence=None) -> tup
     validated) and handle it, all in one transaction: before grading it forces the grade fail;
     after grading it re-opens the decision (fail and rectification, or removal where the round's
     rules say so; the post-subsidy cancelled, the national recommendation withdrawn, the notice
-    issued). Returns the finding and the message that tells what happened."""
+    issued); on a center already rectifying it removes the center where the rules say so. An
+    issued results notice of the round is revoked and drafted again with the corrected results.
+    Returns the finding and the message that tells what happened."""
     with transaction.atomic():
         locked = E.objects.select_for_update().select_related("round", "center").get(pk=evaluation.pk)
         if locked.state not in E.FINDING_STATES:
@@ -356,12 +382,12 @@ def finding_record(evaluation, *, actor, description: str, evidence=None) -> tup
         if evidence is not None:
             upload, mime_type = evidence
             attachment_add(owner=finding, kind="evidence", upload=upload, mime_type=mime_type, user=actor)
-        if locked.state == E.State.GRADED:
+        if integrity_reopens(locked):  # graded, or rectifying under rules that remove (Art. 24)
             locked = workflow.perform(locked, "reopen_for_integrity", actor=actor, comment=description)
             message = MESSAGE_FINDING_REMOVED if locked.state == E.State.REMOVED else MESSAGE_FINDING_REOPENED
         elif locked.state in E.OPEN_STATES:
             message = MESSAGE_FINDING_FORCES_FAIL
-        else:  # rectifying: the grade is already fail
+        else:  # rectifying under rules that do not remove: the grade is already fail
             message = MESSAGE_FINDING_RECORDED
     evaluation.refresh_from_db()
     return finding, message
@@ -377,16 +403,69 @@ def _undo_next_cycle(evaluation) -> None:
 
 
 @workflow.on(Evaluation, "reopen_for_integrity")
-def integrity_reopened(evaluation, *, actor, comment, **_ignored):
+def integrity_reopened(evaluation, *, actor, comment, source, **_ignored):
     """Art. 24 after grading: no post-subsidy, no national recommendation, no next cycle; the
-    center rectifies (with the rectification notice) or is removed (with the removal notice)."""
-    PostSubsidy.objects.filter(evaluation=evaluation).update(status=PostSubsidy.Status.CANCELLED)
-    E.objects.filter(pk=evaluation.pk).update(national_recommendation=False)
-    _undo_next_cycle(evaluation)
+    center rectifies (with the rectification notice) or is removed (with the removal notice). A
+    center that was rectifying (rules that remove) is removed. The round's results notice, if
+    there is one, no longer holds: it is revoked and drafted again (Art. 22, 23)."""
+    if source == E.State.GRADED:
+        PostSubsidy.objects.filter(evaluation=evaluation).update(status=PostSubsidy.Status.CANCELLED)
+        E.objects.filter(pk=evaluation.pk).update(national_recommendation=False)
+        _undo_next_cycle(evaluation)
     if evaluation.state == E.State.RECTIFYING:
         _start_rectification(evaluation, actor=actor, comment=comment)
     else:
         _remove(evaluation, actor=actor, cause="integrity", comment=comment)
+    _results_notice_again(evaluation, actor=actor)
+
+
+def _results_notice_again(evaluation, *, actor) -> None:
+    """Art. 24 with Art. 22, 23: the round's results notice states the result a finding changed. The
+    issued one is revoked (its verification page shows it), an unissued draft is replaced (nobody
+    outside 科技厅 has seen it, and a revoked draft would be published), and a corrected draft is
+    held for 科技厅 to check and issue. The round's row is locked first, as in ``results_notice``:
+    two findings at once in one round leave one live results notice. Nothing happens while the
+    round has no results notice."""
+    from notices.models import Notice
+
+    evaluation_round = EvaluationRound.objects.select_for_update().get(pk=evaluation.round_id)
+    live = list(
+        Notice.objects.select_for_update()
+        .filter(
+            kind=Kind.EVALUATION_RESULTS,
+            content_type=ContentType.objects.get_for_model(EvaluationRound),
+            object_id=evaluation_round.pk,
+        )
+        .exclude(state=Notice.State.REVOKED)
+        .order_by("pk")
+    )
+    if not live:
+        return
+    center = evaluation.center
+    with translation.override(settings.LANGUAGE_CODE):  # recorded on the notice, read by all
+        reason = str(REASON_RESULTS_CHANGED % {"center": center.name})
+    revoked = []
+    for notice in live:
+        if notice.state == Notice.State.DRAFT:
+            notice.delete()
+        else:
+            revoked.append(workflow.perform(notice, "revoke", actor=actor, comment=reason))
+    draft = results_notice(evaluation_round, actor=actor, hold=True)
+    if revoked:
+        body = Text(
+            MESSAGE_RESULTS_REVOKED,
+            {"center": center.name, "number": "、".join(n.number for n in revoked)},
+        )
+    else:
+        body = Text(MESSAGE_RESULTS_REDRAFTED, {"center": center.name})
+    notify(  # the one who recorded the finding is told too: the notice is still to be issued
+        role_members(Role.DEPARTMENT),
+        subject=Text(SUBJECT_RESULTS_AGAIN, {"round": evaluation_round.title}),
+        body=body,
+        obj=draft,
+        url=draft.get_absolute_url(),
+        category=Category.NOTICE,
+    )
 
 
 @workflow.on(Evaluation, "pass_rectification")
@@ -519,6 +598,8 @@ def results_notice_blockers(evaluation_round: EvaluationRound, *, actor) -> list
 
 
 def result_label(evaluation) -> str:
+    if evaluation.grade and evaluation.state == E.State.REMOVED:  # Art. 23, 24: not "fail, rectify"
+        return str(LABEL_REMOVED % {"grade": Grade(evaluation.grade).label})
     if evaluation.grade:
         return str(Grade(evaluation.grade).label)
     return str(evaluation.get_state_display())

@@ -263,7 +263,23 @@ class Notice(FSMModelMixin, models.Model):
         source=State.ISSUED,
         target=State.REVOKED,
         permission=access.is_department_member,
-        custom={"label": _("Revoke notice"), "style": "outline-danger", "comment": "required"},
+        custom={
+            "label": _("Revoke notice"),
+            "style": "outline-danger",
+            "comment": "required",
+            "article": _("Art. 5"),
+            "irreversible": [
+                _(
+                    "The notice is revoked for good: it can no longer be issued again or edited, and its "
+                    "number is never given to another notice."
+                ),
+                _(
+                    "Its archived PDF stays verifiable: the verification page shows that it is revoked, "
+                    "and the notice's page gives your reason."
+                ),
+                _("The organizations it is addressed and copied to are told, with your reason."),
+            ],
+        },
     )
     def revoke(self):
         """科技厅 withdraws a document it issued; the archived PDF stays verifiable, marked revoked."""

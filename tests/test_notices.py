@@ -17,7 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 from django_fsm_log.models import StateLog
 from openpyxl import load_workbook
 
@@ -29,7 +30,8 @@ from notices.models import Kind, Notice, NoticeCounter
 from notices.rendering import chinese_date
 from notifications.models import Message
 from sctic.demo import REASONS, give_opinions
-from sctic.workflow import perform
+from sctic.forms import CONFIRM_FIELD, MESSAGE_CONFIRM_IRREVERSIBLE
+from sctic.workflow import get_actions, perform
 from tests.factories import UserFactory
 
 # The database is set up before any settings override (some tests reach it lazily).
@@ -237,7 +239,8 @@ def test_art5_revoking_a_notice_needs_a_reason(approval, kjt, login):
         perform(approval, "revoke", actor=kjt)
 
     response = login(kjt).post(
-        f"/notices/{approval.pk}/transitions/revoke/", {"comment": "  ", "expected_state": "issued"}
+        f"/notices/{approval.pk}/transitions/revoke/",
+        {"comment": "  ", "expected_state": "issued", CONFIRM_FIELD: "on"},
     )
 
     assert response.status_code == 400
@@ -250,7 +253,8 @@ def test_art5_revocation_tells_the_addressees_with_the_reason(approval, kjt, log
     before = told(approval)
 
     response = login(kjt).post(
-        f"/notices/{approval.pk}/transitions/revoke/", {"comment": reason, "expected_state": "issued"}
+        f"/notices/{approval.pk}/transitions/revoke/",
+        {"comment": reason, "expected_state": "issued", CONFIRM_FIELD: "on"},
     )
 
     assert response.status_code == 302
@@ -261,6 +265,29 @@ def test_art5_revocation_tells_the_addressees_with_the_reason(approval, kjt, log
     revoked = Message.objects.filter(object_id=approval.pk, body__contains=reason)
     assert {m.recipient.username for m in revoked} == {"unit_a", "chengdu"} == before
     assert StateLog.objects.for_(approval).get(transition="revoke").description == reason
+
+
+def test_art5_revoking_a_notice_is_confirmed_and_keeps_the_typed_reason(approval, kjt, login):
+    """Art. 5: revoking cannot be undone; the page states what it does and asks for the tick. A POST
+    without it does nothing and gives the reason back as typed."""
+    reason = "批复所依据的材料存在重大失实，决定撤销。"
+    [action] = [a for a in get_actions(approval, kjt) if a.name == "revoke"]
+    assert action.irreversible and action.needs_page
+    client = login(kjt)
+    client.cookies["django_language"] = "en"
+    url = f"/notices/{approval.pk}/transitions/revoke/"
+    page = client.get(url).content.decode()
+    assert 'data-irreversible="revoke"' in page and f'name="{CONFIRM_FIELD}"' in page
+
+    refused = client.post(url, {"comment": reason, "expected_state": "issued"})
+
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    with translation.override("en"):
+        assert escape(str(MESSAGE_CONFIRM_IRREVERSIBLE)) in html
+    assert reason in html
+    approval.refresh_from_db()
+    assert approval.state == Notice.State.ISSUED and approval.revocation_reason == ""
 
 
 def test_art5_only_the_department_revokes(approval, chengdu):
