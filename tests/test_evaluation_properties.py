@@ -10,7 +10,14 @@ step these hold:
 - a removed, absent or withdrawn evaluation's center is delisted (Art. 23);
 - a center rectifies exactly while one of its evaluations does (Art. 23);
 - an evaluation that is still open belongs to a live center;
-- a graded or rectified evaluation's cycle is over (the center entered the next one or left).
+- a graded or rectified evaluation's cycle is over (the center entered the next one or left);
+- a center revoked while rectifying (Art. 5.2 with Art. 23) is revoked and has no evaluation
+  left open or rectifying: its rectifying one was closed with it.
+
+The repeatable profile (tests/conftest.py) replays the examples kept in tests/hypothesis-examples/
+first, then draws from a fixed seed; HYPOTHESIS_PROFILE=explore searches at random and saves what
+fails there. Those examples are keyed by the source of EvaluationLifecycle: after changing it,
+record them again (README, testing).
 """
 
 from datetime import date, timedelta
@@ -20,9 +27,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.database import ExampleDatabase
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from accounts.models import Organization
 from centers.models import BoardMember, Center, CenterCycle
@@ -95,6 +110,8 @@ class EvaluationLifecycle(RuleBasedStateMachine):
         self.experts.append(ExpertFactory(full_name="董事会成员甲"))
         BoardMember.objects.create(center_id=self.centers[0], name="董事会成员甲", organization="某公司")
         self.rules = default_rules()
+        # Art. 5.2: the centers revoked while rectifying, with the evaluation that was rectifying.
+        self.revoked_while_rectifying = {}
 
     def teardown(self):
         transaction.set_rollback(True)
@@ -245,7 +262,34 @@ class EvaluationLifecycle(RuleBasedStateMachine):
             choices = self.NEXT[evaluation.state] if kind == "next" else self.ANY
             getattr(self, data.draw(st.sampled_from(choices), label="action"))(evaluation, data)
 
+    def rectifying_centers(self) -> list:
+        return list(
+            Center.objects.filter(pk__in=self.centers, state=C.RECTIFYING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+    @precondition(lambda self: bool(self.rectifying_centers()))
+    @rule(i=INDEX)
+    def revoke_a_rectifying_center(self, i):
+        """Art. 5.2: 科技厅 revokes a center while it rectifies after a fail grade (Art. 23); the
+        revocation must go through and take the rectifying evaluation with it."""
+        pks = self.rectifying_centers()
+        center = Center.objects.get(pk=pks[i % len(pks)])
+        evaluation = center.evaluations.get(state=E.RECTIFYING)
+        perform(center, "revoke", actor=self.kjt, comment="运行主体不再具备条件，撤销（第五条）。")
+        self.revoked_while_rectifying[center.pk] = evaluation.pk
+
     # invariants ---------------------------------------------------------------------------------
+
+    @invariant()
+    def art5_a_center_revoked_while_rectifying_leaves_nothing_open(self):
+        for center_pk, evaluation_pk in self.revoked_while_rectifying.items():
+            center = Center.objects.get(pk=center_pk)
+            assert center.state == C.REVOKED, center.state
+            left = center.evaluations.filter(state__in=[*Evaluation.OPEN_STATES, E.RECTIFYING])
+            assert not left.exists(), list(left.values_list("pk", "state"))
+            assert Evaluation.objects.get(pk=evaluation_pk).state == E.CLOSED
 
     @invariant()
     def no_center_out_of_the_sequence_is_in_a_live_cycle(self):
@@ -286,19 +330,76 @@ class EvaluationLifecycle(RuleBasedStateMachine):
                 assert evaluation.grade == Grade.FAIL
 
 
-def test_art23_random_transitions_keep_centers_and_cycles_consistent(db, monkeypatch):
+# The repeatable profile runs 25 sequences; explore runs as many as its profile says. The step count
+# is the same in both: an example saved by explore must fit in the steps the repeatable run takes.
+EXAMPLES = {"repeatable": 25}
+STEPS = 20
+
+
+@pytest.fixture
+def machine_clock(monkeypatch):
     real = timezone.localdate
     monkeypatch.setattr(
         timezone, "localdate", lambda value=None, tz=None: CLOCK["day"] if value is None else real(value, tz)
     )
     monkeypatch.setattr("notices.rendering.render_pdf", lambda notice, letterhead: minimal_pdf())
+
+
+def machine_settings(**overrides) -> settings:
+    """The loaded profile (its database of examples included) with the machine's limits."""
+    return settings(
+        max_examples=EXAMPLES.get(settings.get_current_profile_name(), settings.default.max_examples),
+        stateful_step_count=STEPS,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        **overrides,
+    )
+
+
+def test_art23_random_transitions_keep_centers_and_cycles_consistent(
+    db, machine_clock, hypothesis_fixed_seed
+):
+    machine = (
+        EvaluationLifecycle
+        if hypothesis_fixed_seed is None
+        else seed(hypothesis_fixed_seed)(EvaluationLifecycle)
+    )
+    run_state_machine_as_test(machine, settings=machine_settings())
+
+
+class CountingDatabase(ExampleDatabase):
+    """Passes fetches through to the profile's database and counts the examples it hands out."""
+
+    def __init__(self, wrapped):
+        super().__init__()
+        self.wrapped, self.fetched = wrapped, 0
+
+    def fetch(self, key):
+        for value in self.wrapped.fetch(key):
+            self.fetched += 1
+            yield value
+
+    def save(self, key, value):
+        pass
+
+    def delete(self, key, value):
+        pass
+
+    def _start_listening(self):
+        pass
+
+    def _stop_listening(self):
+        pass
+
+
+def test_art5_the_kept_examples_still_replay_for_this_state_machine(db, machine_clock):
+    """The examples in tests/hypothesis-examples/ (among them Art. 5.2 revocation while
+    rectifying) are keyed by the machine's source: after a change to EvaluationLifecycle they
+    would silently stop being replayed. Replay only them, and check there were some."""
+    counting = CountingDatabase(settings.default.database)
     run_state_machine_as_test(
-        EvaluationLifecycle,
-        settings=settings(
-            max_examples=25,
-            stateful_step_count=20,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            database=None,
-        ),
+        EvaluationLifecycle, settings=machine_settings(database=counting, phases=[Phase.reuse])
+    )
+    assert counting.fetched > 0, (
+        "no kept example matches EvaluationLifecycle: record them again (README, testing)"
     )
