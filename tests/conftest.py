@@ -7,6 +7,7 @@ reason; in CI (``SCTIC_REQUIRE_SERVICES=1``, set by .ci/run) they fail instead o
 
 import os
 import socket
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlparse
@@ -14,6 +15,7 @@ from urllib.parse import urlparse
 import kombu.pools
 import pytest
 from django.db import connection
+from django.utils import timezone, translation
 from hypothesis import is_hypothesis_test
 from hypothesis import settings as hypothesis_settings
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase, ReadOnlyDatabase
@@ -22,7 +24,7 @@ from accounts.models import Organization
 from accounts.regions import Region
 from sctic import celery_app
 from sctic.choices import TechnologyField
-from sctic.demo import advance
+from sctic.demo import advance, minimal_pdf
 from tests.factories import ApplicationFactory, ExpertFactory, OrganizationFactory, UserFactory
 
 # Property tests reproduce. The "repeatable" profile (the default, and CI's) first replays the
@@ -158,6 +160,33 @@ def _private_storage(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "private")},
         },
     }
+
+
+# --- what many workflow tests share (``pytest.mark.usefixtures(...)``) ------------------------------
+
+
+@pytest.fixture
+def english():
+    """Messages compared in English: the test reads them in the language it asserts."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def day_2026_05_15(monkeypatch):
+    """Today is 15 May 2026 (local time) for the code under test; dates given explicitly stay."""
+    real = timezone.localdate
+    monkeypatch.setattr(
+        timezone,
+        "localdate",
+        lambda value=None, tz=None: date(2026, 5, 15) if value is None else real(value, tz),
+    )
+
+
+@pytest.fixture
+def no_pdf(monkeypatch):
+    """Notices get a minimal PDF instead of a WeasyPrint rendering (tests/test_notice_pdf.py renders)."""
+    monkeypatch.setattr("notices.rendering.render_pdf", lambda notice, letterhead: minimal_pdf())
 
 
 # --- the Celery broker ----------------------------------------------------------------------------

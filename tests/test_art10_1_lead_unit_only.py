@@ -10,7 +10,6 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from accounts.models import Organization
 from accounts.roles import Role
@@ -22,10 +21,7 @@ from tests.factories import ApplicationFactory, OrganizationFactory, UserFactory
 S = IntentApplication.State
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

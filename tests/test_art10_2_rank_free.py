@@ -8,7 +8,7 @@ application declined, withdrawn or returned to cultivation frees its rank. The r
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from applications.forms import RecommendForm
 from applications.models import IntentApplication, Recommendation
@@ -21,10 +21,7 @@ OPINION = "培育期间完成了建设运行方案和理事会筹建，同意推
 REASON = "请进一步完善建设运行方案中的利益分配机制。"
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ and evaluation alike.
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from accounts.credit_code import check_character
 from accounts.roles import Role
@@ -25,10 +24,7 @@ from tests.factories import ExpertFactory, OrganizationFactory
 S = IntentApplication.State
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def reload(app):

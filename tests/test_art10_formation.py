@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 from django_fsm_log.models import StateLog
 
@@ -40,10 +40,7 @@ REASON = "请补充共建单位的分工与利益分配机制，并细化中期�
 OPINION = "该中心方向符合全省重点产业布局，培育期间完成了建设运行方案和理事会筹建，同意推荐。"
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

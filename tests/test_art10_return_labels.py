@@ -24,7 +24,7 @@ from sctic.demo import cultivate
 from sctic.views import timeline
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 S = IntentApplication.State
 REASON = "请补充共建单位的分工与利益分配机制，并细化中期目标的量化指标。"
@@ -36,12 +36,6 @@ RETURNS = [
     pytest.param(S.SUBMITTED, "chengdu", SUPERVISOR, DEPARTMENT, S.RETURNED, "unit_a", id="supervisor"),
     pytest.param(S.RECOMMENDED, "kjt", DEPARTMENT, SUPERVISOR, S.CULTIVATING, "unit_a", id="department"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 def in_language(language, message) -> str:

@@ -71,10 +71,7 @@ STEPS = {
 COMMENTS = {"return_for_revision": RETURN_REASON, "reject": REJECT_REASON}
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def zh(message) -> str:

@@ -31,10 +31,7 @@ COBUILDERS = ["四川大学", "中国科学院成都有机化学研究所"]
 REASON = "理事会决议申请变更。"
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

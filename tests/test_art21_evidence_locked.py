@@ -26,7 +26,7 @@ from tests.test_art22_evaluation import (
     open_round,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_pdf")]
 
 S = Evaluation.State
 K = Evaluation.AttachmentKind
@@ -40,11 +40,6 @@ def clock(monkeypatch):
         "localdate",
         lambda value=None, tz=None: date(2026, 5, 15) if value is None else real(value, tz),
     )
-
-
-@pytest.fixture(autouse=True)
-def _no_pdf(monkeypatch):
-    monkeypatch.setattr("notices.rendering.render_pdf", lambda notice, letterhead: minimal_pdf())
 
 
 def pdf(name="佐证材料.pdf"):

@@ -7,24 +7,17 @@ left.
 from datetime import date
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from centers.models import Center
 from evaluations import services
 from evaluations.models import Evaluation, Grade
-from sctic.demo import minimal_pdf
 from sctic.workflow import perform
 from tests.test_art22_evaluation import REASON, advance, expert_only_rules, make_center, open_round
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "no_pdf")]
 
 S = Evaluation.State
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)
@@ -35,11 +28,6 @@ def clock(monkeypatch):
         "localdate",
         lambda value=None, tz=None: date(2026, 5, 15) if value is None else real(value, tz),
     )
-
-
-@pytest.fixture(autouse=True)
-def _no_pdf(monkeypatch):
-    monkeypatch.setattr("notices.rendering.render_pdf", lambda notice, letterhead: minimal_pdf())
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from centers.models import Center, CenterCycle, add_years
 from evaluations import services
@@ -32,17 +32,11 @@ from tests.test_art22_evaluation import (
     open_round,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "no_pdf")]
 
 S = Evaluation.State
 TODAY = date(2026, 5, 15)
 FINDING = "经核查，自评估材料中技术转移合同金额存在虚报。"
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)
@@ -52,11 +46,6 @@ def clock(monkeypatch):
         timezone, "localdate", lambda value=None, tz=None: TODAY if value is None else real(value, tz)
     )
     return SimpleNamespace()
-
-
-@pytest.fixture(autouse=True)
-def _no_pdf(monkeypatch):
-    monkeypatch.setattr("notices.rendering.render_pdf", lambda notice, letterhead: minimal_pdf())
 
 
 @pytest.fixture

@@ -5,19 +5,14 @@ same re-opening transition as a finding after grading. Under rules that do not r
 already fail and the center goes on rectifying.
 """
 
-from datetime import date
-from types import SimpleNamespace
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
 
 from centers.models import Center, CenterCycle
 from evaluations import services
 from evaluations.models import Evaluation, Grade, IntegrityFinding
 from notices.models import Kind, Notice
-from sctic.demo import minimal_pdf
 from sctic.workflow import perform
 from tests.test_art22_evaluation import (
     CENTER_NAME,
@@ -31,32 +26,10 @@ from tests.test_art22_evaluation import (
     open_round,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "day_2026_05_15", "no_pdf")]
 
 S = Evaluation.State
 FINDING = "经核查，整改期间报送的自评估材料中技术转移合同金额存在虚报。"
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    real = timezone.localdate
-    monkeypatch.setattr(
-        timezone,
-        "localdate",
-        lambda value=None, tz=None: date(2026, 5, 15) if value is None else real(value, tz),
-    )
-    return SimpleNamespace()
-
-
-@pytest.fixture(autouse=True)
-def _no_pdf(monkeypatch):
-    monkeypatch.setattr("notices.rendering.render_pdf", lambda notice, letterhead: minimal_pdf())
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from evaluations import services
 from evaluations.models import Evaluation, EvaluationRound, Grade, IntegrityFinding
 from notices.models import Kind, Notice
 from notifications.models import Message
-from sctic.demo import minimal_pdf
 from tests.concurrency import race
 from tests.test_art22_evaluation import (
     CENTER_NAME,
@@ -32,16 +31,11 @@ from tests.test_art22_evaluation import (
     open_round,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_pdf")]
 
 S = Evaluation.State
 OTHER_NAME = "四川省智能传感技术创新中心"
 FINDING = "经核查，自评估材料中技术转移合同金额存在虚报。"
-
-
-@pytest.fixture(autouse=True)
-def _no_pdf(monkeypatch):
-    monkeypatch.setattr("notices.rendering.render_pdf", lambda notice, letterhead: minimal_pdf())
 
 
 @pytest.fixture

@@ -26,17 +26,11 @@ from sctic.demo import minimal_pdf
 from sctic.workflow import MESSAGE_COMMENT_REQUIRED, perform
 from tests.factories import CenterFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 K = ChangeRequest.Kind
 REASON = "运行主体法人实体已注销，不再具备独立法人条件（第三条）。"
 NUMBER = re.compile(r"^川科高〔\d{4}〕[1-9]\d*号$")
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 def zh(message) -> str:

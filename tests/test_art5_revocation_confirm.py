@@ -16,7 +16,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import escape
 from django_fsm_log.models import StateLog
 
@@ -28,16 +27,10 @@ from sctic.forms import CONFIRM_FIELD, MESSAGE_CONFIRM_IRREVERSIBLE
 from sctic.workflow import get_action
 from tests.factories import CenterFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 REASON = "运行主体法人实体已注销，不再具备独立法人条件（第三条）。"
 NUMBER = re.compile(r"^川科高〔\d{4}〕[1-9]\d*号$")
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

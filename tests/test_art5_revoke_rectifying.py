@@ -2,16 +2,11 @@
 evaluation (``rectifying`` → ``closed``) with the revocation's reason; no deadline reminder or
 rectification step is left on a center that no longer exists."""
 
-from datetime import date
-from types import SimpleNamespace
-
 import pytest
-from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
 
 from centers.models import Center
 from evaluations.models import Evaluation, Grade
-from sctic.demo import minimal_pdf
 from sctic.workflow import perform
 from tests.test_art22_evaluation import (
     CENTER_NAME,
@@ -24,32 +19,10 @@ from tests.test_art22_evaluation import (
     open_round,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "day_2026_05_15", "no_pdf")]
 
 S = Evaluation.State
 REASON = "运行主体法人实体已注销，不再具备独立法人条件（第三条）。"
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    real = timezone.localdate
-    monkeypatch.setattr(
-        timezone,
-        "localdate",
-        lambda value=None, tz=None: date(2026, 5, 15) if value is None else real(value, tz),
-    )
-    return SimpleNamespace()
-
-
-@pytest.fixture(autouse=True)
-def _no_pdf(monkeypatch):
-    monkeypatch.setattr("notices.rendering.render_pdf", lambda notice, letterhead: minimal_pdf())
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from applications import services as application_services
 from applications.models import ExpertReview, IntentApplication
@@ -21,17 +21,11 @@ from sctic import workflow
 from sctic.workflow import perform
 from tests.test_art22_evaluation import advance, expert_only_rules, make_center, open_round, submit_scores
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 A = IntentApplication.State
 E = Evaluation.State
 OPINION = "技术路线清晰，建议加强成果转化机制设计。"
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ missing part; nothing is numbered. The issue button on the notice page shows why
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from django.utils.html import escape
 
 from notices.forms import NoticeForm
@@ -21,10 +20,7 @@ BLANKS = ["", " ", "\u3000", " \r\n\t ", "\u200b", "\ufeff\u200b \n"]
 PARTS = ["title", "addressees", "body"]
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -7,18 +7,13 @@ import io
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from PIL import Image, ImageDraw
 
 from notices.forms import MESSAGE_SEAL_TYPE, LetterheadForm
 from notices.models import Letterhead
 from notices.rendering import image_mime, seal_data_uri
 
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def seal(fmt: str) -> bytes:

@@ -9,7 +9,6 @@ import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from accounts.models import User
 from applications import services as application_services
@@ -35,15 +34,13 @@ from tests.test_art22_evaluation import (
     submit_scores,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("english", "no_pdf"),
+]
 
 WINDOW = 0.3  # seconds a step sleeps inside the locked transaction
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 def slow_counted(monkeypatch, module, name):
@@ -117,11 +114,6 @@ def center(unit_a, chengdu, kjt):
     center = make_center(unit_a.organization, chengdu.organization, name=CENTER_NAME)
     file_reports(center, applicant=unit_a, supervisor=chengdu, department=kjt, index=INDEX)
     return center
-
-
-@pytest.fixture(autouse=True)
-def _no_pdf(monkeypatch):
-    monkeypatch.setattr("notices.rendering.render_pdf", lambda notice, letterhead: minimal_pdf())
 
 
 def test_art21_an_expert_submitting_the_same_scores_twice_at_once_submits_once(

@@ -7,7 +7,7 @@ moment, and the row lock taken by ``perform`` (or by ``record_recommendation``) 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 from django_fsm_log.models import StateLog
 
@@ -32,10 +32,7 @@ S = IntentApplication.State
 REASON = "请补充共建单位的分工与利益分配机制。"
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def reload(app):
