@@ -72,12 +72,16 @@ class KeepCommittedExamples(ExampleDatabase):
 
 hypothesis_settings.register_profile(
     REPEATABLE,
+    # Explicit: under CI=true Hypothesis makes its own "ci" profile (derandomize=True, no
+    # database) the default that a new profile inherits from, and derandomize skips the database.
+    derandomize=False,
     database=ReadOnlyDatabase(DirectoryBasedExampleDatabase(HYPOTHESIS_EXAMPLES)),
     deadline=None,
     print_blob=True,
 )
 hypothesis_settings.register_profile(
     "explore",
+    derandomize=False,
     max_examples=500,
     database=KeepCommittedExamples(HYPOTHESIS_EXAMPLES),
     deadline=None,
