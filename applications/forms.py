@@ -1,6 +1,4 @@
 from django import forms
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +8,7 @@ from accounts.models import Organization
 from sctic.forms import TransitionCommentForm
 
 from .models import CoBuilder, ExpertReview, IntentApplication, Recommendation
-from .selectors import consultation_candidates, next_free_rank, taken_ranks
+from .selectors import next_free_rank, taken_ranks
 
 # Sections of the form as shown to the applicant, after Art. 9.
 SECTIONS = [
@@ -117,67 +115,6 @@ class RecommendForm(TransitionCommentForm):
                 rank = next_free_rank(obj.supervisor_id, year, exclude_application=obj)
             self.initial.setdefault("opinion", previous.opinion if previous else "")
             self.initial.setdefault("rank", rank)
-
-
-class ExpertChoiceWidget(forms.CheckboxSelectMultiple):
-    """Experts with a conflict of interest are listed, greyed out, with the reason."""
-
-    option_template_name = "applications/_expert_option.html"
-
-    def __init__(self, *args, conflicts=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.conflicts = conflicts or {}
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        key = getattr(value, "value", value)
-        reason = self.conflicts.get(str(key))
-        if reason:
-            option["attrs"]["disabled"] = True
-            option["conflict"] = reason
-        return option
-
-
-class StartReviewForm(TransitionCommentForm):
-    """Art. 10.3: choose the experts of the consultation."""
-
-    experts = forms.ModelMultipleChoiceField(
-        label=_("Experts"), queryset=get_user_model().objects.none(), widget=forms.CheckboxSelectMultiple
-    )
-    field_order = ["experts", "comment"]
-
-    def __init__(self, *args, obj=None, **kwargs):
-        super().__init__(*args, obj=obj, **kwargs)
-        minimum = settings.SCTIC["CONSULTATION_MIN_EXPERTS"]
-        self.fields["experts"].help_text = _(
-            "At least %(count)d. Experts who work for the lead unit, the supervisor or a co-builder cannot be chosen."
-        ) % {"count": minimum}
-        if obj is not None:
-            self.candidates = consultation_candidates(obj)
-            pool = [c.user.pk for c in self.candidates]
-            conflicts = {str(c.user.pk): c.conflict for c in self.candidates if c.conflict}
-            field = self.fields["experts"]
-            field.queryset = get_user_model().objects.filter(
-                pk__in=[pk for pk in pool if str(pk) not in conflicts]
-            )
-            labels = {c.user.pk: self._label(c) for c in self.candidates}
-            field.choices = [(c.user.pk, labels[c.user.pk]) for c in self.candidates]
-            field.widget = ExpertChoiceWidget(conflicts=conflicts, choices=field.choices)
-
-    @staticmethod
-    def _label(candidate):
-        user = candidate.user
-        profile = user.expert_profile
-        parts = [
-            str(user),
-            profile.professional_title,
-            getattr(user.organization, "name", ""),
-            profile.get_field_display(),
-        ]
-        return " · ".join(p for p in parts if p)
-
-    def transition_data(self):
-        return {"experts": list(self.cleaned_data["experts"])}
 
 
 class ExpertReviewForm(forms.ModelForm):

@@ -14,6 +14,7 @@ from accounts.credit_code import validate_credit_code
 from accounts.models import Organization
 from attachments.models import Attachment
 from centers.validators import validate_center_name
+from experts.models import OPEN_STATES, Assignment
 from sctic.choices import TechnologyField
 from sctic.workflow import condition
 
@@ -45,8 +46,19 @@ def ready_for_recommendation(app) -> bool:
 
 @condition(_("Not every assigned expert has given an opinion yet."))
 def all_opinions_in(app) -> bool:
-    """Art. 10.3: decide only on the full consultation."""
-    return app.expert_reviews.exists() and app.missing_opinions() == 0
+    """Art. 10.3: decide only on the full consultation; declined and withdrawn experts never
+    count, and at least the configured minimum must remain (experts.services)."""
+    from experts.services import all_experts_in
+
+    return all_experts_in(app)
+
+
+@condition(_("The group opinion of the 组长 has not been approved yet."))
+def group_opinion_approved(app) -> bool:
+    """Art. 10.3: where a 组长 leads the group, the decision waits for the approved group opinion."""
+    from experts.services import group_opinion_approved as approved
+
+    return approved(app)
 
 
 class IntentApplication(FSMModelMixin, models.Model):
@@ -295,7 +307,8 @@ class IntentApplication(FSMModelMixin, models.Model):
         return missing
 
     def missing_opinions(self) -> int:
-        return self.expert_reviews.filter(submitted_at__isnull=True).count()
+        """Counted experts (neither declined nor withdrawn) who have not submitted yet."""
+        return self.expert_reviews.filter(state__in=OPEN_STATES).count()
 
     # Transitions (fields only; side effects live in applications.services) --------------------
 
@@ -397,7 +410,7 @@ class IntentApplication(FSMModelMixin, models.Model):
             "label": _("Start expert consultation"),
             "article": _("Art. 10.3"),
             "comment": "optional",
-            "form": "applications.forms.StartReviewForm",
+            "form": "experts.forms.ChooseExpertsForm",
             "needs_data": True,
         },
     )
@@ -409,7 +422,7 @@ class IntentApplication(FSMModelMixin, models.Model):
         source=State.UNDER_REVIEW,
         target=State.APPROVED,
         permission=access.is_department_member,
-        conditions=[all_opinions_in],
+        conditions=[all_opinions_in, group_opinion_approved],
         custom={
             "label": _("Approve construction"),
             "style": "success",
@@ -427,7 +440,7 @@ class IntentApplication(FSMModelMixin, models.Model):
         source=State.UNDER_REVIEW,
         target=State.REJECTED,
         permission=access.is_department_member,
-        conditions=[all_opinions_in],
+        conditions=[all_opinions_in, group_opinion_approved],
         custom={
             "label": _("Do not approve"),
             "style": "danger",
@@ -523,8 +536,11 @@ class Recommendation(models.Model):
         return f"{self.application} #{self.rank}"
 
 
-class ExpertReview(models.Model):
-    """One expert's consultation opinion on one application (Art. 10.3)."""
+class ExpertReview(Assignment):
+    """One expert's consultation opinion on one application (Art. 10.3); its lifecycle is the
+    assignment's (experts.models.Assignment)."""
+
+    subject_field = "application"
 
     class Verdict(models.TextChoices):
         SUPPORT = "support", _("Support")
@@ -572,7 +588,3 @@ class ExpertReview(models.Model):
 
     def __str__(self):
         return f"{self.application} – {self.expert}"
-
-    @property
-    def is_submitted(self) -> bool:
-        return self.submitted_at is not None

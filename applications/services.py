@@ -4,23 +4,24 @@ Every handler runs inside ``sctic.workflow.perform``'s transaction; a Validation
 undoes the whole transition.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import assign_perm
 
 from accounts.models import Organization
 from accounts.roles import Role
 from accounts.selectors import members, role_members
 from centers.services import center_create_from_application
-from experts.services import checked_experts
+from experts.reviews import Review
+from experts.services import choose, complete, register_review
 from notices.models import Kind
 from notices.rendering import chinese_date
 from notices.services import decision_notice
-from notifications.models import Category
-from notifications.services import Text, notify, notify_transition
+from notifications.services import Text, notify_transition
 from sctic import workflow
 
 from .access import REVIEW_PERMISSION
@@ -76,33 +77,46 @@ def record_recommendation(app, *, actor, opinion, rank, **_ignored):
     )
 
 
-@workflow.on(A, "start_review")
-def assign_experts(app, *, actor, experts, **_ignored):
-    """Art. 10.3: the experts of the consultation; nobody from a party to the application."""
-    experts = checked_experts(
-        experts,
-        consultation_candidates(app),
-        minimum=settings.SCTIC["CONSULTATION_MIN_EXPERTS"],
-        too_few=MESSAGE_TOO_FEW_EXPERTS,
-    )
-    for user in experts:
-        ExpertReview.objects.get_or_create(application=app, expert=user, defaults={"assigned_by": actor})
-        assign_perm(REVIEW_PERMISSION, user, app)
-    notify(
-        experts,
-        subject=Text(_("Expert consultation: %(name)s"), {"name": app}),
-        body=Text(
+def _invitation(app, due):
+    text = {"name": app, "due": due}
+    return (
+        Text(_("Expert consultation: %(name)s"), text),
+        Text(
             _(
-                "You have been asked to give an expert opinion on the intent application “%(name)s” (Art. 10.3). "
-                "Please declare any conflict of interest first."
+                "You have been asked to give an expert opinion on the intent application “%(name)s” by "
+                "%(due)s (Art. 10.3). Accept, declaring that you have no conflict of interest, or decline "
+                "with a reason."
             ),
-            {"name": app},
+            text,
         ),
-        obj=app,
-        url=app.get_absolute_url(),
-        category=Category.ASSIGNMENT,
-        actor=actor,
     )
+
+
+REVIEW = register_review(
+    Review(
+        key="consultation",
+        subject_model=IntentApplication,
+        assignment_model=ExpertReview,
+        subject_field="application",
+        related_name="expert_reviews",
+        permission=REVIEW_PERMISSION,
+        candidates=consultation_candidates,
+        minimum=lambda app: settings.SCTIC["CONSULTATION_MIN_EXPERTS"],
+        default_due=lambda app: timezone.localdate() + timedelta(days=settings.SCTIC["CONSULTATION_DAYS"]),
+        invitation=_invitation,
+        lead_unit=lambda app: app.lead_unit,
+        lead_unit_path="application__lead_unit",
+        decided=lambda app: app.state in (A.State.APPROVED, A.State.REJECTED),
+        article=_("Art. 10.3"),
+    )
+)
+
+
+@workflow.on(A, "start_review")
+def assign_experts(app, *, actor, **data):
+    """Art. 10.3: the experts of the consultation, drawn at random with reserves or chosen with a
+    reason; nobody from a party to the application (experts.services)."""
+    choose(app, actor=actor, too_few=MESSAGE_TOO_FEW_EXPERTS, **data)
 
 
 @workflow.on(A, "approve")
@@ -184,30 +198,21 @@ def expert_review_submit(
         locked = ExpertReview.objects.select_for_update().select_related("application").get(pk=review.pk)
         if locked.expert_id != actor.pk:
             raise ValidationError(MESSAGE_REVIEW_CLOSED)
-        if locked.application.state != A.State.UNDER_REVIEW:
+        if locked.application.state != A.State.UNDER_REVIEW or locked.state in (
+            locked.State.DECLINED,
+            locked.State.WITHDRAWN,
+        ):
             raise ValidationError(MESSAGE_REVIEW_CLOSED)
-        if locked.submitted_at is not None:
+        if locked.state == locked.State.SUBMITTED:
             raise ValidationError(MESSAGE_REVIEW_DONE)
         if not no_conflict_declared:
             raise ValidationError({"no_conflict_declared": MESSAGE_DECLARE})
         if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
             raise ValidationError({"score": MESSAGE_SCORE})
-        locked.no_conflict_declared = True
         locked.score = score
         locked.verdict = verdict
         locked.opinion = opinion
         locked.submitted_at = timezone.now()
-        locked.save()
-        if locked.application.missing_opinions() == 0:
-            notify(
-                role_members(Role.DEPARTMENT),
-                subject=Text(_("All expert opinions are in: %(name)s"), {"name": locked.application}),
-                body=Text(
-                    _("Every assigned expert has given an opinion on “%(name)s”. It can now be decided."),
-                    {"name": locked.application},
-                ),
-                obj=locked.application,
-                url=locked.application.get_absolute_url(),
-                actor=actor,
-            )
+        locked.save(update_fields=["score", "verdict", "opinion", "submitted_at"])
+        complete(locked, actor=actor)
     return locked

@@ -146,7 +146,14 @@ def _walk(evaluation, target, *, applicant, department):
         perform(evaluation, "withdraw", actor=department, comment="创新中心书面申请中途退出绩效评估。")
         return
     experts = [c.user for c in scoring_candidates(evaluation) if not c.conflict][:3]
-    perform(evaluation, "start_review", actor=department, experts=experts, comment="请于规定时间内完成评分。")
+    perform(
+        evaluation,
+        "start_review",
+        actor=department,
+        experts=experts,
+        reason="按技术领域从专家库中指定（演示）。",
+        comment="请于规定时间内完成评分。",
+    )
     codes = [i["code"] for i in evaluation.round.rules["indicators"] if i["method"] == "expert"]
     score = SCORES.get(target, 70)
     for position, assignment in enumerate(evaluation.experts.select_related("expert")):

@@ -1,11 +1,9 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from applications.forms import ExpertChoiceWidget
 from sctic.forms import TransitionCommentForm
 
 from .models import AREAS, Evaluation, EvaluationRound, Grade, IntegrityFinding, RuleSet
@@ -62,49 +60,6 @@ class RectificationForm(forms.ModelForm):
             "rectification_plan": forms.Textarea(attrs={"rows": 5}),
             "rectification_report": forms.Textarea(attrs={"rows": 5}),
         }
-
-
-class AssignExpertsForm(TransitionCommentForm):
-    """Art. 21: the department picks the experts; conflicted ones are shown and cannot be chosen."""
-
-    experts = forms.ModelMultipleChoiceField(label=_("Experts"), queryset=get_user_model().objects.none())
-    field_order = ["experts", "comment"]
-
-    def __init__(self, *args, obj=None, **kwargs):
-        super().__init__(*args, obj=obj, **kwargs)
-        if obj is None:
-            return
-        from .services import scoring_candidates
-
-        candidates = scoring_candidates(obj)
-        conflicts = {str(c.user.pk): c.conflict for c in candidates if c.conflict}
-        field = self.fields["experts"]
-        field.queryset = get_user_model().objects.filter(
-            pk__in=[c.user.pk for c in candidates if not c.conflict]
-        )
-        choices = [
-            (
-                c.user.pk,
-                " · ".join(
-                    p
-                    for p in (
-                        str(c.user),
-                        getattr(c.user.organization, "name", ""),
-                        c.user.expert_profile.get_field_display(),
-                    )
-                    if p
-                ),
-            )
-            for c in candidates
-        ]
-        field.choices = choices
-        field.widget = ExpertChoiceWidget(conflicts=conflicts, choices=choices)
-        field.help_text = _(
-            "At least %(count)d. Experts from the lead unit, a co-builder or the supervisor, or on the center's board or expert committee, cannot be chosen."
-        ) % {"count": obj.round.rules.get("min_experts", 3)}
-
-    def transition_data(self):
-        return {"experts": list(self.cleaned_data["experts"])}
 
 
 class GradeForm(TransitionCommentForm):

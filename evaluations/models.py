@@ -15,6 +15,7 @@ from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from attachments.models import Attachment
 from centers.models import Center, CenterCycle, add_years
+from experts.models import Assignment
 from reports.metrics import METRICS
 from sctic.workflow import condition
 
@@ -203,7 +204,19 @@ def self_assessment_complete(evaluation) -> bool:
 
 @condition(_("Not every assigned expert has submitted scores yet."))
 def all_scores_in(evaluation) -> bool:
-    return evaluation.experts.exists() and not evaluation.experts.filter(submitted_at__isnull=True).exists()
+    """Art. 21: every counted expert has scored (declined and withdrawn experts never count), and
+    at least the round's minimum remain (experts.services)."""
+    from experts.services import all_experts_in
+
+    return all_experts_in(evaluation)
+
+
+@condition(_("The group opinion of the 组长 has not been approved yet."))
+def group_opinion_approved(evaluation) -> bool:
+    """Art. 21, 22: where a 组长 leads the group, grading waits for the approved group opinion."""
+    from experts.services import group_opinion_approved as approved
+
+    return approved(evaluation)
 
 
 @condition(_("The center has not reported on its rectification yet."))
@@ -339,7 +352,7 @@ class Evaluation(FSMModelMixin, models.Model):
             "label": _("Start expert review"),
             "comment": "optional",
             "article": _("Art. 21"),
-            "form": "evaluations.forms.AssignExpertsForm",
+            "form": "experts.forms.ChooseExpertsForm",
             "needs_data": True,
         },
     )
@@ -367,7 +380,7 @@ class Evaluation(FSMModelMixin, models.Model):
         source=State.UNDER_REVIEW,
         target=RETURN_VALUE(State.GRADED, State.RECTIFYING, State.REMOVED),
         permission=access.is_department_member,
-        conditions=[all_scores_in],
+        conditions=[all_scores_in, group_opinion_approved],
         custom={
             "label": _("Grade"),
             "style": "success",
@@ -527,8 +540,11 @@ class Evaluation(FSMModelMixin, models.Model):
         return self.rectification_deadline - timezone.localdate()
 
 
-class EvaluationExpert(models.Model):
-    """An expert assigned to score one evaluation (Art. 21), after declaring no conflict."""
+class EvaluationExpert(Assignment):
+    """An expert assigned to score one evaluation (Art. 21), after declaring no conflict; its
+    lifecycle is the assignment's (experts.models.Assignment)."""
+
+    subject_field = "evaluation"
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="experts")
     expert = models.ForeignKey(

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import assign_perm
 
 from accounts.models import Organization
 from accounts.roles import Role
@@ -17,8 +16,9 @@ from accounts.selectors import members, role_members
 from attachments.services import attachment_add
 from centers.models import Center, CenterCycle
 from centers.services import center_next_cycle
+from experts.reviews import Review
 from experts.selectors import candidates
-from experts.services import checked_experts
+from experts.services import choose, complete, register_review
 from notices.models import Kind
 from notices.rendering import chinese_date
 from notices.services import decision_notice
@@ -30,6 +30,7 @@ from sctic import workflow
 from . import scoring
 from .access import SCORE_PERMISSION
 from .models import (
+    AREAS,
     Evaluation,
     EvaluationExpert,
     EvaluationRound,
@@ -255,34 +256,49 @@ def scoring_candidates(evaluation):
     return result
 
 
-@workflow.on(Evaluation, "start_review")
-def assign_experts(evaluation, *, actor, experts, **_ignored):
-    """Art. 21: the experts of the review; nobody with a conflict of interest."""
-    experts = checked_experts(
-        experts,
-        scoring_candidates(evaluation),
-        minimum=evaluation.round.rules.get("min_experts", 3),
-        too_few=MESSAGE_TOO_FEW,
-    )
-    for user in experts:
-        EvaluationExpert.objects.get_or_create(
-            evaluation=evaluation, expert=user, defaults={"assigned_by": actor}
-        )
-        assign_perm(SCORE_PERMISSION, user, evaluation)
-    notify(
-        experts,
-        subject=Text(_("Evaluation scoring: %(center)s"), {"center": evaluation.center}),
-        body=Text(
+def _invitation(evaluation, due):
+    text = {"center": evaluation.center, "due": due}
+    return (
+        Text(_("Evaluation scoring: %(center)s"), text),
+        Text(
             _(
-                "You are asked to score the three-year evaluation of %(center)s by %(due)s (Art. 21). Declare any conflict of interest first."
+                "You are asked to score the three-year evaluation of %(center)s by %(due)s (Art. 21). "
+                "Accept, declaring that you have no conflict of interest, or decline with a reason."
             ),
-            {"center": evaluation.center, "due": evaluation.round.scoring_deadline},
+            text,
         ),
-        obj=evaluation,
-        url=evaluation.get_absolute_url(),
-        category=Category.ASSIGNMENT,
-        actor=actor,
     )
+
+
+REVIEW = register_review(
+    Review(
+        key="evaluation",
+        subject_model=Evaluation,
+        assignment_model=EvaluationExpert,
+        subject_field="evaluation",
+        related_name="experts",
+        permission=SCORE_PERMISSION,
+        candidates=lambda evaluation: scoring_candidates(evaluation),
+        minimum=lambda evaluation: evaluation.round.rules.get("min_experts", 3),
+        default_due=lambda evaluation: max(evaluation.round.scoring_deadline, timezone.localdate()),
+        invitation=_invitation,
+        lead_unit=lambda evaluation: evaluation.center.lead_unit,
+        lead_unit_path="evaluation__center__lead_unit",
+        decided=lambda evaluation: (
+            evaluation.decided_at is not None
+            or evaluation.state in (E.State.GRADED, E.State.RECTIFYING, E.State.RECTIFIED, E.State.REMOVED)
+        ),
+        article=_("Art. 21"),
+        areas=tuple(AREAS),
+    )
+)
+
+
+@workflow.on(Evaluation, "start_review")
+def assign_experts(evaluation, *, actor, **data):
+    """Art. 21: the experts of the review, drawn at random with reserves or chosen with a reason;
+    nobody with a conflict of interest (experts.services)."""
+    choose(evaluation, actor=actor, too_few=MESSAGE_TOO_FEW, **data)
 
 
 def expert_scores_submit(
@@ -296,7 +312,11 @@ def expert_scores_submit(
             .get(pk=assignment.pk)
         )
         evaluation = locked.evaluation
-        if locked.expert_id != actor.pk or evaluation.state != E.State.UNDER_REVIEW or locked.submitted_at:
+        if (
+            locked.expert_id != actor.pk
+            or evaluation.state != E.State.UNDER_REVIEW
+            or locked.state not in (locked.State.INVITED, locked.State.ACCEPTED)
+        ):
             raise ValidationError(MESSAGE_SCORING_CLOSED)
         if not no_conflict_declared:
             raise ValidationError({"no_conflict_declared": MESSAGE_DECLARE})
@@ -311,22 +331,10 @@ def expert_scores_submit(
             IndicatorScore.objects.update_or_create(
                 assignment=locked, code=code, defaults={"score": score, "comment": comment}
             )
-        locked.no_conflict_declared = True
         locked.submitted_at = timezone.now()
-        locked.save(update_fields=["no_conflict_declared", "submitted_at"])
+        locked.save(update_fields=["submitted_at"])
+        complete(locked, actor=actor)
         refresh_scores(evaluation.round)
-        if not evaluation.experts.filter(submitted_at__isnull=True).exists():
-            notify(
-                role_members(Role.DEPARTMENT),
-                subject=Text(_("All scores are in: %(evaluation)s"), {"evaluation": evaluation}),
-                body=Text(
-                    _("Every assigned expert has scored %(center)s; it can now be graded."),
-                    {"center": evaluation.center},
-                ),
-                obj=evaluation,
-                url=evaluation.get_absolute_url(),
-                actor=actor,
-            )
     return locked
 
 

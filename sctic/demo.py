@@ -134,15 +134,13 @@ def cultivate(app, applicant, *, serial=None):
 def give_opinions(
     app, *, score=86, verdict="support", opinion="技术路线清晰，团队基础扎实，建议加强成果转化机制设计。"
 ):
-    from django.utils import timezone
+    """Every expert still asked gives an opinion, through the service the form uses."""
+    from applications.services import expert_review_submit
 
-    for review in app.expert_reviews.all():
-        review.no_conflict_declared = True
-        review.score = score
-        review.verdict = verdict
-        review.opinion = opinion
-        review.submitted_at = timezone.now()
-        review.save()
+    for review in app.expert_reviews.filter(state__in=("invited", "accepted")).select_related("expert"):
+        expert_review_submit(
+            review, actor=review.expert, no_conflict_declared=True, score=score, verdict=verdict, opinion=opinion
+        )
 
 
 def advance(app, target: str, *, applicant, supervisor, department, experts, score=86):
@@ -177,7 +175,12 @@ def advance(app, target: str, *, applicant, supervisor, department, experts, sco
             )
         elif step == "start_review":
             perform(
-                app, step, actor=department, experts=list(experts), comment="请各位专家于两周内提交咨询意见。"
+                app,
+                step,
+                actor=department,
+                experts=list(experts),
+                reason="按技术领域从专家库中指定（演示）。",
+                comment="请各位专家于两周内提交咨询意见。",
             )
         elif step in ("approve", "reject"):
             perform(app, step, actor=department, comment=REASONS[step])

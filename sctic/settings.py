@@ -203,6 +203,8 @@ DJANGO_FSM_LOG_STORAGE_METHOD = "django_fsm_log.backends.SimpleBackend"
 SCTIC = {
     # Art. 10.3: expert consultation needs at least this many assigned experts.
     "CONSULTATION_MIN_EXPERTS": env.int("SCTIC_CONSULTATION_MIN_EXPERTS", default=2),
+    # Art. 10.3: days the experts of a consultation have to answer, unless 科技厅 sets a deadline.
+    "CONSULTATION_DAYS": env.int("SCTIC_CONSULTATION_DAYS", default=14),
     # Attachments: size limit in megabytes.
     "MAX_UPLOAD_MB": env.int("SCTIC_MAX_UPLOAD_MB", default=20),
     # Art. 11.5: a construction and operation cycle lasts three years.

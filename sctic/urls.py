@@ -26,6 +26,7 @@ urlpatterns = [
     path("changes/", include(changes_patterns)),
     path("reports/", include("reports.urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("experts/", include("experts.urls")),
     path("files/", include("attachments.urls")),
     path("notices/", include("notices.urls")),
     path("messages/", include("notifications.urls")),

@@ -257,7 +257,7 @@ TRANSITIONS = [
         "start_review",
         "recommended",
         "kjt",
-        {"experts": "EXPERTS"},
+        {"experts": "EXPERTS", "reason": "chosen by hand"},
         "under_review",
         ["chengdu", "unit_a"],
         ["mianyang", "unit_b", "other_expert"],

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.credit_code import check_character
 from accounts.roles import Role
-from applications.forms import StartReviewForm
+from experts.forms import ChooseExpertsForm as StartReviewForm
 from applications.models import CoBuilder, IntentApplication
 from applications.selectors import consultation_candidates
 from experts.selectors import candidates
@@ -59,7 +59,7 @@ def test_art10_3_expert_taken_out_of_the_pool_cannot_be_assigned(make_applicatio
     TAKE_OUT[how](gone)
 
     with pytest.raises(ValidationError) as excinfo:
-        perform(app, "start_review", actor=kjt, experts=[*experts[:2], gone])
+        perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=[*experts[:2], gone])
 
     errors = excinfo.value.message_dict["experts"]
     assert len(errors) == 1
@@ -97,7 +97,7 @@ def test_art10_3_cobuilder_matched_by_credit_code_is_a_conflict(make_application
     by_pk = {c.user.pk: c for c in consultation_candidates(app)}
     assert registered.name in by_pk[conflicted.pk].conflict
     with pytest.raises(ValidationError) as excinfo:
-        perform(app, "start_review", actor=kjt, experts=[*experts[:2], conflicted])
+        perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=[*experts[:2], conflicted])
 
     errors = excinfo.value.message_dict["experts"]
     assert len(errors) == 1

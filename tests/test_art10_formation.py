@@ -488,13 +488,13 @@ def test_art10_3_start_review_needs_the_minimum_number_of_experts(make_applicati
     app = make_application("recommended")
 
     with pytest.raises(ValidationError) as excinfo:
-        perform(app, "start_review", actor=kjt, experts=experts[: minimum - 1])
+        perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=experts[: minimum - 1])
 
     assert excinfo.value.message_dict["experts"] == [str(MESSAGE_TOO_FEW_EXPERTS % {"count": minimum})]
     assert reload(app).state == S.RECOMMENDED
     assert not app.expert_reviews.exists()
 
-    perform(app, "start_review", actor=kjt, experts=experts[:minimum])
+    perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:minimum])
     assert reload(app).state == S.UNDER_REVIEW
     assert set(app.expert_reviews.values_list("expert", flat=True)) == {e.pk for e in experts[:minimum]}
 
@@ -504,7 +504,7 @@ def test_art10_3_start_review_counts_each_expert_once(make_application, kjt, exp
     app = make_application("recommended")
 
     with pytest.raises(ValidationError):
-        perform(app, "start_review", actor=kjt, experts=[experts[0], experts[0]])
+        perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=[experts[0], experts[0]])
 
     assert reload(app).state == S.RECOMMENDED
 
@@ -521,7 +521,7 @@ def test_art10_3_start_review_refuses_an_expert_with_a_conflict_of_interest(
     }[party]()
 
     with pytest.raises(ValidationError) as excinfo:
-        perform(app, "start_review", actor=kjt, experts=[*experts[:2], conflicted])
+        perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=[*experts[:2], conflicted])
 
     errors = excinfo.value.message_dict["experts"]
     assert len(errors) == 1
@@ -539,7 +539,7 @@ def test_art10_3_assigned_expert_gets_a_guardian_permission_and_sees_the_applica
     url = app.get_absolute_url()
     assert client_as(assigned).get(url).status_code == 404
 
-    perform(app, "start_review", actor=kjt, experts=experts[:2])
+    perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:2])
 
     assert assigned.has_perm(REVIEW_PERMISSION, app)
     assert is_assigned_expert(app, assigned)
@@ -553,7 +553,7 @@ def test_art10_3_start_review_over_http(make_application, kjt, experts, client_a
 
     response = client_as(kjt).post(
         transition_url(app, "start_review"),
-        {"experts": [experts[0].pk, experts[1].pk], "expected_state": S.RECOMMENDED},
+        {"experts": [experts[0].pk, experts[1].pk], "reason": "chosen by hand", "expected_state": S.RECOMMENDED},
     )
 
     assert response.status_code == 302

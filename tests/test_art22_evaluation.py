@@ -174,7 +174,7 @@ def advance(evaluation, target, *, applicant, department, experts, score=70):
         write_self_assessment(evaluation)
         perform(evaluation, "submit_self_assessment", actor=applicant)
     if reached >= 2:
-        perform(evaluation, "start_review", actor=department, experts=list(experts))
+        perform(evaluation, "start_review", actor=department, reason="chosen by hand", experts=list(experts))
     if reached >= 3:
         for expert in experts:
             submit_scores(evaluation, expert, score)
@@ -391,7 +391,7 @@ def test_art21_conflicted_expert_cannot_be_assigned(walk_to, experts, kjt, kind)
     evaluation = walk_to("submitted")
     expert, reason = conflicted(kind, evaluation.center)
     with pytest.raises(ValidationError) as caught:
-        perform(evaluation, "start_review", actor=kjt, experts=[*experts, expert])
+        perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=[*experts, expert])
     expected = str(expert_services.MESSAGE_CONFLICT % {"expert": expert, "reason": reason})
     assert caught.value.message_dict["experts"] == [expected]
     assert Evaluation.objects.get(pk=evaluation.pk).state == S.SUBMITTED
@@ -410,7 +410,7 @@ def test_art21_assignment_page_shows_the_conflict_and_refuses_the_expert(walk_to
     assert "disabled" in option
     assert reason in page
     response = client.post(
-        url, {"experts": [e.pk for e in [*experts, expert]], "expected_state": "submitted"}
+        url, {"experts": [e.pk for e in [*experts, expert]], "reason": "chosen by hand", "expected_state": "submitted"}
     )
     assert response.status_code == 400
     assert Evaluation.objects.get(pk=evaluation.pk).state == S.SUBMITTED
@@ -419,7 +419,7 @@ def test_art21_assignment_page_shows_the_conflict_and_refuses_the_expert(walk_to
 def test_art21_board_members_who_are_not_assigned_conflict_with_nobody(walk_to, experts, kjt):
     evaluation = walk_to("submitted")
     BoardMember.objects.create(center=evaluation.center, name="王理事", organization="某投资公司")
-    perform(evaluation, "start_review", actor=kjt, experts=experts)
+    perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts)
     assert evaluation.state == S.UNDER_REVIEW
     assert evaluation.experts.count() == 3
 
@@ -429,16 +429,16 @@ def test_art21_the_rounds_fewest_experts_are_required(center, unit_a, kjt, exper
     evaluation = open_round(kjt, rule_set=rules).evaluations.get()
     advance(evaluation, "submitted", applicant=unit_a, department=kjt, experts=experts)
     with pytest.raises(ValidationError) as caught:
-        perform(evaluation, "start_review", actor=kjt, experts=experts)
+        perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts)
     assert caught.value.message_dict["experts"] == [str(services.MESSAGE_TOO_FEW % {"count": 4})]
-    perform(evaluation, "start_review", actor=kjt, experts=[*experts, ExpertFactory()])
+    perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=[*experts, ExpertFactory()])
     assert evaluation.state == S.UNDER_REVIEW
 
 
 def test_art21_default_rules_need_three_experts(walk_to, experts, kjt):
     evaluation = walk_to("submitted")
     with pytest.raises(ValidationError) as caught:
-        perform(evaluation, "start_review", actor=kjt, experts=experts[:2] + experts[:1])
+        perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:2] + experts[:1])
     assert caught.value.message_dict["experts"] == [str(services.MESSAGE_TOO_FEW % {"count": 3})]
 
 
@@ -446,7 +446,7 @@ def test_art21_only_experts_of_the_pool_are_assigned(walk_to, experts, kjt, chen
     evaluation = walk_to("submitted")
     outsider = UserFactory(full_name="非库内人员")
     with pytest.raises(ValidationError) as caught:
-        perform(evaluation, "start_review", actor=kjt, experts=[*experts, outsider])
+        perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=[*experts, outsider])
     assert caught.value.message_dict["experts"] == [
         str(expert_services.MESSAGE_NOT_EXPERT % {"user": outsider})
     ]

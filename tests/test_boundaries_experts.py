@@ -10,12 +10,14 @@ start without experts is refused rather than left waiting for ever.
 from datetime import date
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from applications import services as application_services
 from applications.models import ExpertReview, IntentApplication
 from evaluations import services
+from experts.services import MESSAGE_TOO_FEW_LEFT
 from evaluations.models import Evaluation, EvaluationExpert, IndicatorScore, RuleSet
 from sctic import workflow
 from sctic.workflow import perform
@@ -65,7 +67,7 @@ def test_art10_3_start_review_with_no_expert_is_refused_even_when_the_minimum_is
     settings.SCTIC = {**settings.SCTIC, "CONSULTATION_MIN_EXPERTS": 0}
     app = make_application("recommended")
     with pytest.raises(ValidationError) as exc:
-        perform(app, "start_review", actor=kjt, experts=[])
+        perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=[])
     assert error_text(exc) == str(application_services.MESSAGE_TOO_FEW_EXPERTS % {"count": 1})
     app.refresh_from_db()
     assert app.state == A.RECOMMENDED
@@ -74,7 +76,7 @@ def test_art10_3_start_review_with_no_expert_is_refused_even_when_the_minimum_is
 
 def test_art10_3_with_a_minimum_of_zero_one_expert_is_enough(settings, make_application, kjt, experts):
     settings.SCTIC = {**settings.SCTIC, "CONSULTATION_MIN_EXPERTS": 0}
-    app = perform(make_application("recommended"), "start_review", actor=kjt, experts=experts[:1])
+    app = perform(make_application("recommended"), "start_review", actor=kjt, reason="chosen by hand", experts=experts[:1])
     assert app.state == A.UNDER_REVIEW
     assert app.expert_reviews.count() == 1
 
@@ -87,12 +89,12 @@ def test_art10_3_start_review_at_the_configured_minimum_of_experts(
     assert settings.SCTIC["CONSULTATION_MIN_EXPERTS"] == 2
     app = make_application("recommended")
     if accepted:
-        perform(app, "start_review", actor=kjt, experts=experts[:chosen])
+        perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:chosen])
         assert app.state == A.UNDER_REVIEW
         assert app.expert_reviews.count() == chosen
     else:
         with pytest.raises(ValidationError) as exc:
-            perform(app, "start_review", actor=kjt, experts=experts[:chosen])
+            perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:chosen])
         assert error_text(exc) == str(application_services.MESSAGE_TOO_FEW_EXPERTS % {"count": 2})
         app.refresh_from_db()
         assert app.state == A.RECOMMENDED
@@ -101,7 +103,7 @@ def test_art10_3_start_review_at_the_configured_minimum_of_experts(
 def test_art10_3_the_same_expert_twice_counts_once_against_the_minimum(make_application, kjt, experts):
     app = make_application("recommended")
     with pytest.raises(ValidationError):
-        perform(app, "start_review", actor=kjt, experts=[experts[0], experts[0]])
+        perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=[experts[0], experts[0]])
     app.refresh_from_db()
     assert app.state == A.RECOMMENDED
 
@@ -127,7 +129,8 @@ def test_art10_3_no_assigned_expert_is_never_a_full_consultation(make_applicatio
     app = make_application("under_review")
     app.expert_reviews.all().delete()
     assert app.missing_opinions() == 0
-    assert blocked(app, kjt, "approve") == ("Not every assigned expert has given an opinion yet.",)
+    minimum = django_settings.SCTIC["CONSULTATION_MIN_EXPERTS"]
+    assert blocked(app, kjt, "approve") == (str(MESSAGE_TOO_FEW_LEFT % {"counted": 0, "required": minimum}),)
     with pytest.raises(ValidationError):
         perform(app, "approve", actor=kjt)
     app.refresh_from_db()
@@ -153,7 +156,7 @@ def evaluation_with(unit_a, chengdu, kjt):
 def test_art21_start_review_with_no_expert_is_refused_even_when_the_rules_ask_for_none(evaluation_with, kjt):
     evaluation = evaluation_with(expert_only_rules(min_experts=0))
     with pytest.raises(ValidationError) as exc:
-        perform(evaluation, "start_review", actor=kjt, experts=[])
+        perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=[])
     assert error_text(exc) == str(services.MESSAGE_TOO_FEW % {"count": 1})
     evaluation.refresh_from_db()
     assert evaluation.state == E.SUBMITTED
@@ -166,12 +169,12 @@ def test_art21_start_review_at_the_rule_sets_minimum_of_experts(
 ):
     evaluation = evaluation_with(expert_only_rules(min_experts=3))
     if accepted:
-        perform(evaluation, "start_review", actor=kjt, experts=experts[:chosen])
+        perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:chosen])
         assert evaluation.state == E.UNDER_REVIEW
         assert evaluation.experts.count() == chosen
     else:
         with pytest.raises(ValidationError) as exc:
-            perform(evaluation, "start_review", actor=kjt, experts=experts[:chosen])
+            perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:chosen])
         assert error_text(exc) == str(services.MESSAGE_TOO_FEW % {"count": 3})
         evaluation.refresh_from_db()
         assert evaluation.state == E.SUBMITTED
@@ -179,7 +182,7 @@ def test_art21_start_review_at_the_rule_sets_minimum_of_experts(
 
 def test_art22_grade_waits_for_the_last_experts_scores(evaluation_with, kjt, experts):
     evaluation = evaluation_with(expert_only_rules(min_experts=3))
-    perform(evaluation, "start_review", actor=kjt, experts=experts)
+    perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts)
     waiting = ("Not every assigned expert has submitted scores yet.",)
     for expert in experts[:2]:
         assert blocked(evaluation, kjt, "grade") == waiting
@@ -195,9 +198,9 @@ def test_art22_grade_waits_for_the_last_experts_scores(evaluation_with, kjt, exp
 
 def test_art22_no_assigned_expert_is_never_all_scores_in(evaluation_with, kjt, experts):
     evaluation = evaluation_with(expert_only_rules(min_experts=1))
-    perform(evaluation, "start_review", actor=kjt, experts=experts[:1])
+    perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:1])
     evaluation.experts.all().delete()
-    assert blocked(evaluation, kjt, "grade") == ("Not every assigned expert has submitted scores yet.",)
+    assert blocked(evaluation, kjt, "grade") == (str(MESSAGE_TOO_FEW_LEFT % {"counted": 0, "required": 1}),)
 
 
 def test_art21_an_expert_missing_one_indicator_is_refused_and_nothing_is_stored(
@@ -207,7 +210,7 @@ def test_art21_an_expert_missing_one_indicator_is_refused_and_nothing_is_stored(
     rules.indicators.create(code="a", area="tasks", name="任务", weight=50, method="expert", position=0)
     rules.indicators.create(code="b", area="services", name="服务", weight=50, method="expert", position=1)
     evaluation = evaluation_with(rules)
-    perform(evaluation, "start_review", actor=kjt, experts=experts[:1])
+    perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:1])
     assignment = EvaluationExpert.objects.get(evaluation=evaluation)
 
     for scores in ({"a": (90, "好")}, {"a": (90, "好"), "b": (None, "")}):
@@ -243,9 +246,9 @@ def test_art21_with_no_expert_scored_indicator_the_experts_still_submit_before_g
         position=0,
     )
     evaluation = evaluation_with(rules)
-    perform(evaluation, "start_review", actor=kjt, experts=experts[:2])
+    perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:2])
     first, second = EvaluationExpert.objects.filter(evaluation=evaluation).order_by("pk")
     services.expert_scores_submit(first, actor=first.expert, no_conflict_declared=True, scores={})
-    assert blocked(evaluation, kjt, "grade") == ("Not every assigned expert has submitted scores yet.",)
+    assert blocked(evaluation, kjt, "grade") == (str(MESSAGE_TOO_FEW_LEFT % {"counted": 0, "required": 1}),)
     services.expert_scores_submit(second, actor=second.expert, no_conflict_declared=True, scores={})
     assert blocked(evaluation, kjt, "grade") == ()

@@ -429,7 +429,7 @@ def test_art21_self_assessment_narrative_survives_the_form_and_is_inert_on_pages
     assert_inert(page(client, evaluation.get_absolute_url()), TEXT)  # in the form's textarea
 
     perform(evaluation, "submit_self_assessment", actor=unit_a)
-    perform(evaluation, "start_review", actor=kjt, experts=list(experts))
+    perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=list(experts))
     for viewer in (unit_a, chengdu, kjt, experts[0]):
         assert_inert(page(client_as(viewer), evaluation.get_absolute_url()), TEXT)
 

@@ -82,7 +82,7 @@ def test_art10_3_expert_assignment_is_not_told_to_the_assigning_department_user(
     ExpertProfile.objects.create(user=kjt, field=app.technology_field, professional_title="研究员")
     Message.objects.all().delete()
 
-    perform(app, "start_review", actor=kjt, experts=[kjt, *experts[:2]])
+    perform(app, "start_review", actor=kjt, reason="chosen by hand", experts=[kjt, *experts[:2]])
 
     assert app.expert_reviews.count() == 3
     assignment = Message.objects.filter(object_id=app.pk, category=Category.ASSIGNMENT)

@@ -1,0 +1,3 @@
+"""URLs of the expert pages; included by experts.urls."""
+
+urlpatterns = []
