@@ -2,6 +2,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from accounts.credit_code import normalize
 from accounts.models import Organization
+from experts.models import COUNTED_STATES, OPEN_STATES, AssignmentState
 from experts.selectors import candidates
 
 from .models import ExpertReview, IntentApplication
@@ -30,9 +31,11 @@ def consultation_candidates(app):
 def with_review_progress(qs):
     """Annotate assigned and submitted opinion counts (one query for a whole list)."""
     return qs.annotate(
-        reviews_assigned=Count("expert_reviews", distinct=True),
+        reviews_assigned=Count(
+            "expert_reviews", filter=Q(expert_reviews__state__in=COUNTED_STATES), distinct=True
+        ),
         reviews_submitted=Count(
-            "expert_reviews", filter=Q(expert_reviews__submitted_at__isnull=False), distinct=True
+            "expert_reviews", filter=Q(expert_reviews__state=AssignmentState.SUBMITTED), distinct=True
         ),
     )
 
@@ -56,7 +59,7 @@ def awaiting(user):
         scope |= Q(lead_unit_id=user.organization_id, state__in=[S.DRAFT, S.RETURNED, S.CULTIVATING])
     if has_role(user, Role.SUPERVISOR):
         scope |= Q(supervisor_id=user.organization_id, state__in=[S.SUBMITTED, S.CULTIVATING])
-    pending = ExpertReview.objects.filter(application=OuterRef("pk"), submitted_at__isnull=True)
+    pending = ExpertReview.objects.filter(application=OuterRef("pk"), state__in=OPEN_STATES)
     if has_role(user, Role.DEPARTMENT):
         scope |= Q(state=S.RECOMMENDED) | (Q(state=S.UNDER_REVIEW) & ~Exists(pending))
     if has_role(user, Role.EXPERT):

@@ -17,7 +17,7 @@ from accounts.roles import Role
 from accounts.selectors import members, role_members
 from centers.services import center_create_from_application
 from experts.reviews import Review
-from experts.services import choose, complete, register_review
+from experts.services import choose, complete, group_opinion_text, register_review
 from notices.models import Kind
 from notices.rendering import chinese_date
 from notices.services import decision_notice
@@ -157,6 +157,8 @@ def reply_rejection(app, *, actor, comment, hold_notice=False, **_ignored):
             "lead_unit": app.lead_unit.name,
             "supervisor": app.supervisor.name,
             "reason": comment,
+            # Art. 10.3: the unit learns why from the expert group's opinion (without names).
+            "group_opinion": group_opinion_text(app),
         },
         hold=hold_notice,
     )

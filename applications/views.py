@@ -11,6 +11,9 @@ from accounts.roles import Role, has_role
 from attachments.forms import AttachmentForm
 from attachments.services import attachments_of
 from attachments.views import upload_to
+from experts.models import OPEN_STATES
+from experts.review_views import review_context
+from experts.sessions import session_context
 from notices.services import notices_about
 from sctic import access, workflow
 from sctic.views import FilteredListView, TransitionView, last_comment, timeline
@@ -143,7 +146,9 @@ def detail(request, pk):
         "review_counts": (len(reviews), sum(r.is_submitted for r in reviews)),
         "own_review": own_review,
         "review_form": ExpertReviewForm(instance=own_review)
-        if own_review and not own_review.is_submitted and application.state == application.State.UNDER_REVIEW
+        if own_review
+        and own_review.state in OPEN_STATES
+        and application.state == application.State.UNDER_REVIEW
         else None,
         "return_reason": last_comment(application, "return_for_revision")
         if application.state in (application.State.RETURNED, application.State.CULTIVATING)
@@ -156,6 +161,11 @@ def detail(request, pk):
         else None,
         "notices": list(notices_about(user, application)),
     }
+    if reviews or application.state == application.State.UNDER_REVIEW:
+        context.update(review_context(user, application))
+        context.update(session_context(user, application))
+        if context["group_opinion_party"]:
+            context["review_sessions"] = []  # the unit never sees who the experts were
     return render(request, "applications/detail.html", context)
 
 

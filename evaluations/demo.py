@@ -8,6 +8,7 @@ from functools import partial
 
 from centers.models import Center, CenterCycle
 from centers.services import cycle_dates
+from experts.demo import write_group_opinion
 from reports.demo import NARRATIVE, at, backdate, figures, walk
 from reports.models import AnnualReport, ReportingSeason
 from sctic.choices import TechnologyField
@@ -145,15 +146,28 @@ def _walk(evaluation, target, *, applicant, department):
     if target == "withdrawn":
         perform(evaluation, "withdraw", actor=department, comment="创新中心书面申请中途退出绩效评估。")
         return
-    experts = [c.user for c in scoring_candidates(evaluation) if not c.conflict][:3]
-    perform(
-        evaluation,
-        "start_review",
-        actor=department,
-        experts=experts,
-        reason="按技术领域从专家库中指定（演示）。",
-        comment="请于规定时间内完成评分。",
-    )
+    eligible = [c.user for c in scoring_candidates(evaluation) if not c.conflict]
+    if target == "under_review" and len(eligible) >= 3:
+        # A recorded random draw (Art. 21): three experts and up to two reserves.
+        perform(
+            evaluation,
+            "start_review",
+            actor=department,
+            method="random",
+            count=3,
+            reserves=min(2, len(eligible) - 3),
+            seed=20261207,
+            comment="请于规定时间内完成评分。",
+        )
+    else:
+        perform(
+            evaluation,
+            "start_review",
+            actor=department,
+            experts=eligible[:3],
+            reason="按技术领域从专家库中指定（演示）。",
+            comment="请于规定时间内完成评分。",
+        )
     codes = [i["code"] for i in evaluation.round.rules["indicators"] if i["method"] == "expert"]
     score = SCORES.get(target, 70)
     for position, assignment in enumerate(evaluation.experts.select_related("expert")):
@@ -168,7 +182,9 @@ def _walk(evaluation, target, *, applicant, department):
             ),
         )
     if target == "under_review":
+        _answers(evaluation, department=department)
         return
+    write_group_opinion(evaluation, department=department)
     evaluation.refresh_from_db()
     grade = {"excellent": "excellent", "good": "good", "pass": "pass"}.get(target, "fail")
     reason = "" if evaluation.proposed_grade == grade else "综合专家意见和客观数据，评估组研究确定。"
@@ -183,3 +199,20 @@ def _walk(evaluation, target, *, applicant, department):
     elif target == "rectifying":
         evaluation.rectification_plan = "拟用一年时间完成研发投入和成果转化两方面整改。"
         evaluation.save()
+
+
+def _answers(evaluation, *, department):
+    """Assignments in every state on the evaluation under review: one submitted (above), one
+    declined (the first reserve, if any, is invited in their place and accepts), one withdrawn
+    by the department."""
+    waiting = list(evaluation.experts.filter(state="invited").select_related("expert").order_by("pk"))
+    if len(waiting) < 2:
+        return
+    declining, withdrawn = waiting[:2]
+    perform(
+        declining, "decline", actor=declining.expert, reason="unavailable", comment="近期出差，无法参加。"
+    )
+    perform(withdrawn, "withdraw", actor=department, comment="该专家近期参与了该中心的项目验收，予以回避。")
+    reserve = evaluation.experts.filter(state="invited").select_related("expert").first()
+    if reserve is not None:
+        perform(reserve, "accept", actor=reserve.expert)

@@ -51,7 +51,8 @@ class SelfAssessmentForm(forms.ModelForm):
 
 
 class RectificationForm(forms.ModelForm):
-    """Art. 23: the center's rectification plan and, before the deadline, its report."""
+    """Art. 23: the center's rectification plan and, before the deadline, its report. Where the
+    expert group's opinion lists problems, the plan answers each of them."""
 
     class Meta:
         model = Evaluation
@@ -60,6 +61,28 @@ class RectificationForm(forms.ModelForm):
             "rectification_plan": forms.Textarea(attrs={"rows": 5}),
             "rectification_report": forms.Textarea(attrs={"rows": 5}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from experts.services import group_problems
+
+        self.problems = group_problems(self.instance)
+        answers = self.instance.rectification_answers or {}
+        for area, label, problem in self.problems:
+            self.fields[f"answer_{area}"] = forms.CharField(
+                label=_("Answer to the problems found in “%(area)s”") % {"area": label},
+                help_text=problem,
+                initial=answers.get(area, ""),
+                required=False,
+                max_length=5000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+
+    def save(self, commit=True):
+        self.instance.rectification_answers = {
+            area: self.cleaned_data.get(f"answer_{area}", "") for area, _label, _problem in self.problems
+        }
+        return super().save(commit)
 
 
 class GradeForm(TransitionCommentForm):

@@ -302,6 +302,12 @@ class Evaluation(FSMModelMixin, models.Model):
     rectification_deadline = models.DateField(_("rectification deadline"), null=True, blank=True)
     rectification_plan = models.TextField(_("rectification plan"), blank=True)
     rectification_report = models.TextField(_("rectification report"), blank=True)
+    rectification_answers = models.JSONField(
+        _("answers to the group's problems"),
+        default=dict,
+        blank=True,
+        help_text=_("Art. 23: the center's answer to each problem the expert group found, by area."),
+    )
     national_recommendation = models.BooleanField(
         _("recommended first for a national technology innovation center"),
         default=False,

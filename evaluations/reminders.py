@@ -1,8 +1,8 @@
 """Deadline reminders of the evaluation (Art. 21–23), run by ``manage.py send_reminders``:
-self-assessments (30/7/1 days before, then overdue to the center and escalated to its supervisor),
-expert scores (7/1 days before, then overdue to the expert and escalated to 科技厅), and
+self-assessments (30/7/1 days before, then overdue to the center and escalated to its supervisor) and
 rectification deadlines (30/7/1 days before to the center, then overdue to 科技厅 and the supervisor).
-Each reminder is sent once (``notifications.Reminder``)."""
+Each reminder is sent once (``notifications.Reminder``). The experts' scores are reminded with every
+expert assignment, by its own due date (``experts.reminders``)."""
 
 from datetime import date
 
@@ -13,7 +13,7 @@ from accounts.selectors import members, role_members
 from notifications import sweeps
 from notifications.services import Text, remind_once
 
-from .models import Evaluation, EvaluationExpert
+from .models import Evaluation
 
 E = Evaluation
 
@@ -75,36 +75,6 @@ def evaluation_reminders(today: date) -> int:
                 e,
             )
     department = None
-    for a in EvaluationExpert.objects.filter(
-        submitted_at__isnull=True, evaluation__state=E.State.UNDER_REVIEW
-    ).select_related("evaluation__round", "evaluation__center", "expert"):
-        e, due = a.evaluation, a.evaluation.round.scoring_deadline
-        text = {"center": e.center, "due": due, "expert": a.expert}
-        step = sweeps.step_before((due - today).days, (7, 1))
-        if step:
-            sent += _send(
-                f"evaluation:{e.pk}:expert:{a.expert_id}:scores-{step}",
-                [a.expert],
-                Text(_("Scores due %(due)s: %(center)s"), text),
-                Text(_("Please submit your evaluation scores for %(center)s by %(due)s."), text),
-                e,
-            )
-        elif today > due:
-            sent += _send(
-                f"evaluation:{e.pk}:expert:{a.expert_id}:scores-overdue",
-                [a.expert],
-                Text(_("Scores overdue: %(center)s"), text),
-                Text(_("Your evaluation scores for %(center)s were due on %(due)s."), text),
-                e,
-            )
-            department = department if department is not None else list(role_members(Role.DEPARTMENT))
-            sent += _send(
-                f"evaluation:{e.pk}:expert:{a.expert_id}:scores-escalated",
-                department,
-                Text(_("An expert's scores are overdue: %(center)s"), text),
-                Text(_("%(expert)s has not scored %(center)s; the scores were due on %(due)s."), text),
-                e,
-            )
     for e in E.objects.filter(state=E.State.RECTIFYING, rectification_deadline__isnull=False).select_related(
         "center"
     ):

@@ -1,9 +1,11 @@
-from django.db.models import Case, Count, DateField, F, Q, Value, When
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from accounts.regions import Region
+from experts.models import OPEN_STATES
 from sctic.choices import TechnologyField
 
-from .models import Evaluation, Grade
+from .models import Evaluation, EvaluationExpert, Grade
 
 
 def list_queryset(qs):
@@ -85,8 +87,15 @@ def awaiting(user):
     if has_role(user, Role.DEPARTMENT):
         scope |= Q(state=S.SUBMITTED) | Q(state=S.UNDER_REVIEW, proposed_grade__gt="")
     if has_role(user, Role.EXPERT):
-        scope |= Q(state=S.UNDER_REVIEW, experts__expert=user, experts__submitted_at__isnull=True)
-        deadlines.append(When(state=S.UNDER_REVIEW, then=F("round__scoring_deadline")))
+        own = EvaluationExpert.objects.filter(evaluation=OuterRef("pk"), expert=user, state__in=OPEN_STATES)
+        scope |= Q(state=S.UNDER_REVIEW) & Exists(own)
+        # The expert's own deadline, set when the experts were drawn (the round's by default).
+        deadlines.append(
+            When(
+                state=S.UNDER_REVIEW,
+                then=Coalesce(Subquery(own.values("due_on")[:1]), F("round__scoring_deadline")),
+            )
+        )
     deadline = (
         Case(*deadlines, default=Value(None), output_field=DateField())
         if deadlines

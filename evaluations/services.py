@@ -18,7 +18,7 @@ from centers.models import Center, CenterCycle
 from centers.services import center_next_cycle
 from experts.reviews import Review
 from experts.selectors import candidates
-from experts.services import choose, complete, register_review
+from experts.services import choose, complete, group_opinion_text, register_review
 from notices.models import Kind
 from notices.rendering import chinese_date
 from notices.services import decision_notice
@@ -158,10 +158,11 @@ def indicator_results(evaluation, reports=None, assignments=None) -> list[dict]:
     reports = cycle_reports(evaluation) if reports is None else reports
     figures = [r.figures() for r in reports]
     if assignments is None:
-        assignments = list(evaluation.experts.filter(submitted_at__isnull=False).prefetch_related("scores"))
+        assignments = list(evaluation.experts.filter(state="submitted").prefetch_related("scores"))
     expert_scores: dict[str, list] = {}
     for assignment in assignments:
-        if assignment.submitted_at is None:
+        # Only submitted work counts: a withdrawn expert's scores are kept but not counted.
+        if assignment.state != assignment.State.SUBMITTED:
             continue
         for s in assignment.scores.all():
             expert_scores.setdefault(s.code, []).append(s.score)
@@ -299,6 +300,12 @@ def assign_experts(evaluation, *, actor, **data):
     """Art. 21: the experts of the review, drawn at random with reserves or chosen with a reason;
     nobody with a conflict of interest (experts.services)."""
     choose(evaluation, actor=actor, too_few=MESSAGE_TOO_FEW, **data)
+
+
+@workflow.on(EvaluationExpert, "withdraw")
+def scores_without_withdrawn(assignment, **_ignored):
+    """A withdrawn expert's scores no longer count towards the totals (Art. 21, 22)."""
+    refresh_scores(assignment.evaluation.round)
 
 
 def expert_scores_submit(
@@ -511,6 +518,8 @@ def _start_rectification(evaluation, *, actor, comment: str) -> None:
             "name": center.name,
             "deadline": chinese_date(evaluation.rectification_deadline),
             "supervisor": center.supervisor.name,
+            # Art. 23: the problems the expert group found, which the rectification answers.
+            "problems": group_opinion_text(evaluation),
         },
     )
 

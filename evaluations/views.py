@@ -10,6 +10,9 @@ from accounts.roles import Role, has_role
 from attachments.forms import AttachmentForm
 from attachments.services import attachments_of
 from attachments.views import store_upload
+from experts.models import OPEN_STATES
+from experts.review_views import review_context
+from experts.sessions import session_context
 from exports.services import export_request
 from notices.services import notices_about
 from reports.metrics import METRICS
@@ -29,6 +32,7 @@ from .forms import (
 from .models import Evaluation, EvaluationRound, IntegrityFinding, PostSubsidy
 from .selectors import grade_distribution, list_queryset, round_progress, score_table
 from .services import (
+    REVIEW,
     cycle_reports,
     expert_scores_submit,
     finding_record,
@@ -162,8 +166,13 @@ def detail(request, pk):
         "score_form": ScoreForm(
             indicators=[i for i in evaluation.round.rules["indicators"] if i["method"] == "expert"]
         )
-        if assignment and not assignment.submitted_at and evaluation.state == Evaluation.State.UNDER_REVIEW
+        if assignment
+        and assignment.state in OPEN_STATES
+        and evaluation.state == Evaluation.State.UNDER_REVIEW
         else None,
+        "own_scores": _own_scores(evaluation, assignment)
+        if assignment and assignment.state == assignment.State.SUBMITTED
+        else [],
         "self_form": SelfAssessmentForm(instance=evaluation)
         if can_edit and evaluation.state == Evaluation.State.PENDING
         else None,
@@ -190,7 +199,29 @@ def detail(request, pk):
         # An expert sees the evaluation, not the center's record.
         "center_visible": access.can_view(user, evaluation.center),
     }
+    if assignments or evaluation.state == Evaluation.State.UNDER_REVIEW:
+        context.update(review_context(user, evaluation))
+        context.update(session_context(user, evaluation))
+        if context["group_opinion_party"]:
+            context["review_sessions"] = []  # the unit never sees who the experts were
+        # After the decision the center and its supervisor see the score of each indicator,
+        # never an expert's name or individual scores (Art. 21, 22).
+        if context["group_opinion_party"] and REVIEW.decided(evaluation):
+            context["area_scores"] = [
+                {"name": r["name"], "weight": r["weight"], "score": r["score"]}
+                for r in indicator_results(evaluation, reports, assignments)
+            ]
     return render(request, "evaluations/detail.html", context)
+
+
+def _own_scores(evaluation, assignment) -> list[tuple[str, object, str]]:
+    """What the expert submitted: (indicator, score, comment), in the rules' order."""
+    names = {i["code"]: i["name"] for i in evaluation.round.rules["indicators"]}
+    order = list(names)
+    scores = sorted(
+        assignment.scores.all(), key=lambda s: order.index(s.code) if s.code in order else len(order)
+    )
+    return [(names.get(s.code, s.code), s.score, s.comment) for s in scores]
 
 
 def _center_edit(request, pk, form_class, state):

@@ -50,7 +50,7 @@ def register():
 
     from sctic import access as registry
 
-    from .models import GroupOpinion
+    from .models import GroupOpinion, ReviewSession
 
     for label in ("applications.ExpertReview", "evaluations.EvaluationExpert"):
         model = apps.get_model(label)
@@ -74,3 +74,25 @@ def register():
         return GroupOpinion.objects.filter(scope)
 
     registry.register(GroupOpinion, visible=visible_opinions, can_change=never)
+
+    def visible_sessions(user):
+        """科技厅 sees every session record; an expert those of the reviews they were asked for."""
+        from django.db.models import Q
+
+        from .reviews import REVIEWS
+
+        if is_department(None, user):
+            return ReviewSession.objects.all()
+        if not has_role(user, Role.EXPERT):
+            return ReviewSession.objects.none()
+        scope = Q(pk__in=[])
+        for review in REVIEWS.values():
+            mine = review.assignment_model.objects.filter(
+                expert=user, state__in=("invited", "accepted", "submitted")
+            ).values(f"{review.subject_field}_id")
+            scope |= Q(content_type=review.content_type(), object_id__in=mine)
+        return ReviewSession.objects.filter(scope)
+
+    registry.register(
+        ReviewSession, visible=visible_sessions, can_change=lambda user, obj: is_department(obj, user)
+    )

@@ -5,8 +5,20 @@ from .models import ExpertProfile
 
 @admin.register(ExpertProfile)
 class ExpertProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "field", "professional_title", "active"]
+    list_display = ["user", "field", "professional_title", "active", "updated_at"]
     list_filter = ["field", "active"]
-    search_fields = ["user__full_name", "user__username", "specialty"]
+    search_fields = ["user__full_name", "user__username", "specialty", "professional_title"]
     list_select_related = ["user"]
-    autocomplete_fields = ["user"]
+    autocomplete_fields = ["user", "avoid_organizations"]
+    readonly_fields = ["updated_at"]
+    fields = [
+        "user",
+        "field",
+        "secondary_fields",
+        "specialty",
+        "professional_title",
+        "avoid_organizations",
+        "avoid_names",
+        "active",
+        "updated_at",
+    ]

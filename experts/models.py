@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Organization
@@ -113,11 +114,11 @@ class Draw(models.Model):
 
 
 class AssignmentState(models.TextChoices):
-    INVITED = "invited", _("Invited")
-    ACCEPTED = "accepted", _("Accepted")
-    SUBMITTED = "submitted", _("Submitted")
-    DECLINED = "declined", _("Declined")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    INVITED = "invited", pgettext_lazy("assignment state", "Invited")
+    ACCEPTED = "accepted", pgettext_lazy("assignment state", "Accepted")
+    SUBMITTED = "submitted", pgettext_lazy("assignment state", "Submitted")
+    DECLINED = "declined", pgettext_lazy("assignment state", "Declined")
+    WITHDRAWN = "withdrawn", pgettext_lazy("assignment state", "Withdrawn")
 
 
 # Only assignments neither declined nor withdrawn count (Art. 10.3, 21).
@@ -273,9 +274,9 @@ class GroupOpinion(FSMModelMixin, models.Model):
     it, with the per-area scores, never with expert names or individual comments."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted to the department")
-        APPROVED = "approved", _("Approved")
+        DRAFT = "draft", pgettext_lazy("group opinion state", "Draft")
+        SUBMITTED = "submitted", pgettext_lazy("group opinion state", "Submitted to the department")
+        APPROVED = "approved", pgettext_lazy("group opinion state", "Approved")
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
@@ -318,15 +319,22 @@ class GroupOpinion(FSMModelMixin, models.Model):
     def get_absolute_url(self):
         return self.subject.get_absolute_url() + "#group-opinion"
 
-    def problems(self) -> list[tuple[str, str]]:
-        """(area label, problems) of every area with problems written down, in Art. 21 order."""
+    def conclusion_label(self) -> str:
+        from applications.models import ExpertReview
+
+        return str(dict(ExpertReview.Verdict.choices).get(self.conclusion, self.conclusion))
+
+    def area_rows(self) -> list[tuple[str, str, str, str]]:
+        """(area label, strengths, problems, suggestions) in Art. 21 order."""
         from .reviews import review_of
 
-        return [
-            (label, text)
-            for area, label in review_of(self.subject).areas
-            if (text := (self.areas.get(area) or {}).get("problems", "").strip())
-        ]
+        rows = []
+        for area, label in review_of(self.subject).areas:
+            saved = self.areas.get(area) or {}
+            rows.append(
+                (label, saved.get("strengths", ""), saved.get("problems", ""), saved.get("suggestions", ""))
+            )
+        return rows
 
     @transition(
         field=state,

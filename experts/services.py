@@ -12,7 +12,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -457,6 +457,31 @@ def opinion_save(opinion, *, actor, conclusion="", reasons="", areas=None) -> Gr
         locked.written_by = locked.written_by or actor
         locked.save()
     return locked
+
+
+def group_problems(subject) -> list[tuple[str, str, str]]:
+    """(area, area label, problems) of the approved group opinion, in Art. 21 order."""
+    opinion = group_opinion(subject)
+    if opinion is None or opinion.state != GroupOpinion.State.APPROVED:
+        return []
+    labels = dict(review_of(subject).areas)
+    return [
+        (area, str(labels[area]), (opinion.areas.get(area) or {}).get("problems", "").strip())
+        for area in labels
+        if (opinion.areas.get(area) or {}).get("problems", "").strip()
+    ]
+
+
+def group_opinion_text(subject) -> str:
+    """The approved group opinion as the official notice quotes it (plain text, in Chinese):
+    the conclusion and reasons of a consultation, the problems by area of an evaluation."""
+    opinion = group_opinion(subject)
+    if opinion is None or opinion.state != GroupOpinion.State.APPROVED:
+        return ""
+    with translation.override("zh-hans"):
+        if review_of(subject).areas:
+            return "\n".join(f"{label}：{problems}" for _area, label, problems in group_problems(subject))
+        return f"{opinion.conclusion_label()}。{opinion.reasons.strip()}"
 
 
 @workflow.condition(_("The group opinion of the 组长 has not been approved yet."))

@@ -9,6 +9,7 @@ leads to an empty page or a 404. The rules mirror each app's ``access.py``:
 - centers, annual reports, change requests: the lead unit's and the supervisor's users, 科技厅;
 - evaluations: the center's and the supervisor's users, 科技厅, and experts (those assigned);
 - notices: 科技厅, and anyone in an organization a notice can be addressed or copied to;
+- the expert pool: 科技厅;
 - administration: staff.
 
 The dashboard comes first for everyone; messages and the user's own menu sit on the right of the
@@ -72,6 +73,7 @@ ITEMS = [
     ("changes", _("Changes"), "changes:list", "/changes/", _center_lists),
     ("evaluations", _("Evaluation"), "evaluations:list", "/evaluations/", _assigned_lists),
     ("notices", _("Notices"), "notices:list", "/notices/", _notices),
+    ("experts", _("Expert pool"), "experts:pool", "/experts/", _department),
     ("admin", _("Administration"), "admin:index", "/admin/", lambda user: user.is_staff),
 ]
 

@@ -1,8 +1,11 @@
 """The home page: one selector and one template per role (DESIGN.md "Pages")."""
 
+from datetime import date, timedelta
+
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.regions import Region
 from accounts.roles import Role, has_role
@@ -10,6 +13,8 @@ from applications import selectors as application_selectors
 from applications.models import IntentApplication
 from centers.models import Center
 from evaluations import selectors as evaluation_selectors
+from experts.models import OPEN_STATES
+from experts.reviews import REVIEWS
 from notices.models import Notice
 from reports import selectors as report_selectors
 from reports.metrics import KEY_METRICS
@@ -118,11 +123,39 @@ def applicant_dashboard(user) -> dict:
     }
 
 
-def expert_dashboard(user) -> dict:
-    reviews = user.consultation_reviews.select_related("application__lead_unit").order_by(
-        "submitted_at", "-assigned_at"
+RECENT_ASSIGNMENT_DAYS = 180
+# What each kind of review shows of its subject (its name), read with the assignment.
+ASSIGNMENT_SUBJECT_RELATED = {
+    "evaluation": ("evaluation__center", "evaluation__round"),
+}
+
+
+def expert_assignments(user, *, limit=50) -> list:
+    """The expert's open assignments of every kind of review (invited or accepted, the subject
+    still under review), soonest due first, then the others of the last months, latest first;
+    each with ``review``, ``kind`` (its subject's name) and ``is_open``. One query per kind of review."""
+    since = timezone.now() - timedelta(days=RECENT_ASSIGNMENT_DAYS)
+    rows = []
+    for review in REVIEWS.values():
+        field = review.subject_field
+        is_open = Q(state__in=OPEN_STATES, **{f"{field}__state": "under_review"})
+        for assignment in (
+            review.assignment_model.objects.filter(expert=user)
+            .filter(is_open | Q(assigned_at__gte=since))
+            .select_related(field, *ASSIGNMENT_SUBJECT_RELATED.get(review.key, ()))
+        ):
+            assignment.review, assignment.kind = review, review.subject_model._meta.verbose_name
+            assignment.is_open = assignment.state in OPEN_STATES and assignment.review_is_open()
+            rows.append(assignment)
+    open_rows = sorted(
+        (a for a in rows if a.is_open), key=lambda a: (a.due_on is None, a.due_on or date.max, a.pk)
     )
-    return {**_common(user), "reviews": list(reviews[:50])}
+    others = sorted((a for a in rows if not a.is_open), key=lambda a: a.assigned_at, reverse=True)
+    return [*open_rows, *others][:limit]
+
+
+def expert_dashboard(user) -> dict:
+    return {**_common(user), "assignments": expert_assignments(user)}
 
 
 SELECTORS = {

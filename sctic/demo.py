@@ -139,12 +139,18 @@ def give_opinions(
 
     for review in app.expert_reviews.filter(state__in=("invited", "accepted")).select_related("expert"):
         expert_review_submit(
-            review, actor=review.expert, no_conflict_declared=True, score=score, verdict=verdict, opinion=opinion
+            review,
+            actor=review.expert,
+            no_conflict_declared=True,
+            score=score,
+            verdict=verdict,
+            opinion=opinion,
         )
 
 
-def advance(app, target: str, *, applicant, supervisor, department, experts, score=86):
-    """Walk ``app`` from draft to ``target`` through the real workflow; returns the application."""
+def advance(app, target: str, *, applicant, supervisor, department, experts, score=86, group_opinion=False):
+    """Walk ``app`` from draft to ``target`` through the real workflow; returns the application.
+    ``group_opinion``: before the decision a 组长 writes the group opinion and 科技厅 approves it."""
     from django.utils import timezone
 
     from applications.selectors import next_free_rank
@@ -163,6 +169,17 @@ def advance(app, target: str, *, applicant, supervisor, department, experts, sco
                 if approving
                 else "与现有平台方向重复，协同机制不够具体。",
             )
+            if group_opinion:
+                from experts.demo import write_group_opinion
+
+                write_group_opinion(
+                    app,
+                    department=department,
+                    conclusion="support" if approving else "oppose",
+                    reasons="专家组认为技术路线清晰、团队基础扎实，建议加强成果转化机制设计。"
+                    if approving
+                    else "专家组认为该方向与现有平台重复，协同机制不够具体。",
+                )
         elif step in ("submit", "withdraw"):
             perform(app, step, actor=applicant)
         elif step == "recommend":

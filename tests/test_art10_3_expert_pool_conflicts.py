@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 
 from accounts.credit_code import check_character
 from accounts.roles import Role
-from experts.forms import ChooseExpertsForm as StartReviewForm
 from applications.models import CoBuilder, IntentApplication
 from applications.selectors import consultation_candidates
+from experts.forms import ChooseExpertsForm as StartReviewForm
 from experts.selectors import candidates
 from experts.services import checked_experts
 from sctic.workflow import perform

@@ -553,7 +553,11 @@ def test_art10_3_start_review_over_http(make_application, kjt, experts, client_a
 
     response = client_as(kjt).post(
         transition_url(app, "start_review"),
-        {"experts": [experts[0].pk, experts[1].pk], "reason": "chosen by hand", "expected_state": S.RECOMMENDED},
+        {
+            "experts": [experts[0].pk, experts[1].pk],
+            "reason": "chosen by hand",
+            "expected_state": S.RECOMMENDED,
+        },
     )
 
     assert response.status_code == 302

@@ -410,7 +410,12 @@ def test_art21_assignment_page_shows_the_conflict_and_refuses_the_expert(walk_to
     assert "disabled" in option
     assert reason in page
     response = client.post(
-        url, {"experts": [e.pk for e in [*experts, expert]], "reason": "chosen by hand", "expected_state": "submitted"}
+        url,
+        {
+            "experts": [e.pk for e in [*experts, expert]],
+            "reason": "chosen by hand",
+            "expected_state": "submitted",
+        },
     )
     assert response.status_code == 400
     assert Evaluation.objects.get(pk=evaluation.pk).state == S.SUBMITTED
@@ -431,14 +436,18 @@ def test_art21_the_rounds_fewest_experts_are_required(center, unit_a, kjt, exper
     with pytest.raises(ValidationError) as caught:
         perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts)
     assert caught.value.message_dict["experts"] == [str(services.MESSAGE_TOO_FEW % {"count": 4})]
-    perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=[*experts, ExpertFactory()])
+    perform(
+        evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=[*experts, ExpertFactory()]
+    )
     assert evaluation.state == S.UNDER_REVIEW
 
 
 def test_art21_default_rules_need_three_experts(walk_to, experts, kjt):
     evaluation = walk_to("submitted")
     with pytest.raises(ValidationError) as caught:
-        perform(evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:2] + experts[:1])
+        perform(
+            evaluation, "start_review", actor=kjt, reason="chosen by hand", experts=experts[:2] + experts[:1]
+        )
     assert caught.value.message_dict["experts"] == [str(services.MESSAGE_TOO_FEW % {"count": 3})]
 
 

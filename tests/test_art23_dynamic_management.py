@@ -490,13 +490,12 @@ def test_art22_results_notice_from_the_round_page(three, unit_a, unit_b, kjt, ch
 # --- reminders (send_reminders) -----------------------------------------------------------------
 
 
-def sweep(day: date) -> set[str]:
-    """Run ``send_reminders --date day``; the keys of the evaluation reminders sent by this run."""
+def sweep(day: date, prefix="evaluation:") -> set[str]:
+    """Run ``send_reminders --date day``; the keys of the reminders sent by this run that start
+    with ``prefix`` (the evaluation's own; ``expert:evaluation:`` for its experts')."""
     before = set(Reminder.objects.values_list("key", flat=True))
     call_command("send_reminders", "--date", day.isoformat(), stdout=StringIO())
-    return {
-        k for k in set(Reminder.objects.values_list("key", flat=True)) - before if k.startswith("evaluation:")
-    }
+    return {k for k in set(Reminder.objects.values_list("key", flat=True)) - before if k.startswith(prefix)}
 
 
 def deadline_messages(user, evaluation) -> int:
@@ -528,20 +527,28 @@ def test_art21_a_submitted_self_assessment_is_not_reminded(walk_to):
 
 
 def test_art21_expert_scoring_reminders_and_escalation(walk_to, experts, kjt):
+    """The experts' scores are reminded by their assignment's due date, the round's scoring
+    deadline by default (experts.reminders, tests/test_expert_deadlines.py)."""
     evaluation = walk_to("under_review")
     submit_scores(evaluation, experts[0], 70)
-    e, late = evaluation.pk, [x.pk for x in experts[1:]]
-    assert sweep(SCORES_DUE - timedelta(days=8)) == set()
-    assert sweep(SCORES_DUE - timedelta(days=7)) == {f"evaluation:{e}:expert:{x}:scores-7" for x in late}
-    assert sweep(SCORES_DUE - timedelta(days=7)) == set()
-    assert sweep(SCORES_DUE - timedelta(days=1)) == {f"evaluation:{e}:expert:{x}:scores-1" for x in late}
-    overdue = sweep(SCORES_DUE + timedelta(days=1))
-    assert overdue == {
-        f"evaluation:{e}:expert:{x}:scores-{step}" for x in late for step in ("overdue", "escalated")
-    }
-    assert sweep(SCORES_DUE + timedelta(days=5)) == set()
+    late = evaluation.experts.exclude(expert=experts[0]).values_list("pk", flat=True)
+
+    def keys(*steps):
+        return {f"expert:evaluation:{a}:{step}" for a in late for step in steps}
+
+    def experts_sweep(day):
+        return sweep(day, "expert:evaluation:")
+
+    assert set(evaluation.experts.values_list("due_on", flat=True)) == {SCORES_DUE}
+    assert experts_sweep(SCORES_DUE - timedelta(days=4)) == set()
+    assert experts_sweep(SCORES_DUE - timedelta(days=3)) == keys("due-3")
+    assert experts_sweep(SCORES_DUE - timedelta(days=3)) == set()
+    assert experts_sweep(SCORES_DUE - timedelta(days=1)) == set()
+    assert experts_sweep(SCORES_DUE) == keys("due-0")
+    assert experts_sweep(SCORES_DUE + timedelta(days=1)) == keys("overdue", "escalated")
+    assert experts_sweep(SCORES_DUE + timedelta(days=5)) == set()
     assert deadline_messages(experts[0], evaluation) == 0
-    assert deadline_messages(experts[1], evaluation) == 3  # 7, 1, overdue
+    assert deadline_messages(experts[1], evaluation) == 3  # 3 days before, the day, overdue
     assert deadline_messages(kjt, evaluation) == 2  # one escalation per late expert
 
 

@@ -176,7 +176,9 @@ class EvaluationLifecycle(RuleBasedStateMachine):
             st.sampled_from([(0, 1, 2), (0, 1, 2), (1, 2, 3), (0, 1), (0, 1, 2, 3)]), label="panel"
         )
         experts = [self.experts[k] for k in panel]
-        started = attempt(perform, evaluation, "start_review", actor=self.kjt, reason="chosen by hand", experts=experts)
+        started = attempt(
+            perform, evaluation, "start_review", actor=self.kjt, reason="chosen by hand", experts=experts
+        )
         if started:
             assert len(experts) >= 3
             assert not (evaluation.center_id == self.centers[0] and self.experts[3] in experts)

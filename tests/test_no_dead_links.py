@@ -43,7 +43,7 @@ MENUS = {
     "unit_a": ["dashboard", *LISTS],
     "chengdu": ["dashboard", *LISTS],
     "jxt": ["dashboard", *LISTS],
-    "kjt": ["dashboard", *LISTS],
+    "kjt": ["dashboard", *LISTS, "experts"],
 }
 SKIP = ("/admin/", "/static/")  # Django's admin and static files are not the portal's pages
 

@@ -15,6 +15,7 @@ from applications import services as application_services
 from applications.models import ExpertReview
 from evaluations import services as evaluation_services
 from evaluations.models import EvaluationExpert, EvaluationRound, Grade
+from experts import services as experts_services
 from notices import services as notice_services
 from notices import tasks as notice_tasks
 from notices.models import Kind, Notice
@@ -80,7 +81,7 @@ def test_art10_3_an_expert_submitting_the_same_opinion_twice_at_once_submits_onc
     app = make_application("under_review")  # experts[0] and experts[1] assigned
     first, last = (app.expert_reviews.get(expert=e) for e in experts[:2])
     SubmitOpinion(first.pk, experts[0].pk).act(SubmitOpinion(first.pk, experts[0].pk).prepare())
-    told = slow_counted(monkeypatch, application_services, "notify")  # "all opinions are in"
+    told = slow_counted(monkeypatch, experts_services, "notify")  # "all opinions are in"
 
     outcomes = race(SubmitOpinion(last.pk, experts[1].pk), SubmitOpinion(last.pk, experts[1].pk))
 

@@ -33,6 +33,8 @@ STATE_COLOURS = {
     "removed": "danger",
     "absent": "danger",
     "closed": "secondary",
+    "invited": "warning",
+    "accepted": "info",
 }
 
 

@@ -201,6 +201,9 @@ def test_art10_intent_application_walkthrough_from_draft_to_center(
     page.click('a[data-action="start_review"]')
     expect(page).to_have_url(f"{live_server.url}{application_url}transitions/start_review/")
     expect(page.locator(f'input[name="experts"][value="{conflicted_expert.pk}"]')).to_be_disabled()
+    # A choice by hand instead of a random draw, with its reason (recorded as a draw).
+    page.check('input[name="method"][value="manual"]')
+    page.fill("#id_reason", "需熟悉该领域的专家，按专业指定。")
     chosen = experts[:2]
     for expert in chosen:
         box = page.locator(f'input[name="experts"][value="{expert.pk}"]')

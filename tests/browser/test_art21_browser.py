@@ -77,6 +77,9 @@ def test_art21_evaluation_from_self_assessment_to_the_results_notice(
     page.click('a[data-action="start_review"]')
     expect(page).to_have_url(f"{live_server.url}{url}transitions/start_review/")
     expect(page.locator(f'input[name="experts"][value="{board_member.pk}"]')).to_be_disabled()
+    # A choice by hand instead of a random draw, with its reason (recorded as a draw).
+    page.check('input[name="method"][value="manual"]')
+    page.fill("#id_reason", "需熟悉该领域的专家，按专业指定。")
     for expert in experts:
         box = page.locator(f'input[name="experts"][value="{expert.pk}"]')
         expect(box).to_be_enabled()

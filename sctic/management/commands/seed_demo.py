@@ -336,7 +336,12 @@ class Command(BaseCommand):
             department=self.users["kjt"],
             # Not expert1/2/5/6: they work for the co-builders (conflict of interest, Art. 10.3).
             experts=[self.users["expert3"], self.users["expert4"]],
+            group_opinion=True,
         )
+        if target == S.UNDER_REVIEW:
+            # One expert has accepted the invitation, the other has not answered yet.
+            review = app.expert_reviews.get(expert=self.users["expert3"])
+            perform(review, "accept", actor=review.expert)
         return app
 
     def _notices(self):
