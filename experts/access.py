@@ -45,6 +45,33 @@ def never(user, obj) -> bool:
     return False
 
 
+def on_reviews_of(model, *, leading=False):
+    """``visible(user)`` for records about a review's subject (a group opinion, a session):
+    科技厅 sees all; an expert those of the subjects they are counted on — only those they lead
+    with ``leading`` (the group opinion before it is approved)."""
+    from django.db.models import Q
+
+    from .models import COUNTED_STATES
+    from .reviews import REVIEWS
+
+    def visible(user):
+        if is_department(None, user):
+            return model.objects.all()
+        if not has_role(user, Role.EXPERT):
+            return model.objects.none()
+        scope = Q(pk__in=[])
+        for review in REVIEWS.values():
+            mine = review.assignment_model.objects.filter(expert=user, state__in=COUNTED_STATES)
+            if leading:
+                mine = mine.filter(is_group_leader=True)
+            scope |= Q(
+                content_type=review.content_type(), object_id__in=mine.values(f"{review.subject_field}_id")
+            )
+        return model.objects.filter(scope)
+
+    return visible
+
+
 def register():
     from django.apps import apps
 
@@ -55,44 +82,9 @@ def register():
     for label in ("applications.ExpertReview", "evaluations.EvaluationExpert"):
         model = apps.get_model(label)
         registry.register(model, visible=visible_assignments(model), can_change=never)
-
-    def visible_opinions(user):
-        if is_department(None, user):
-            return GroupOpinion.objects.all()
-        if not has_role(user, Role.EXPERT):
-            return GroupOpinion.objects.none()
-        from django.db.models import Q
-
-        from .reviews import REVIEWS
-
-        scope = Q(pk__in=[])
-        for review in REVIEWS.values():
-            led = review.assignment_model.objects.filter(
-                expert=user, is_group_leader=True, state__in=("invited", "accepted", "submitted")
-            ).values(f"{review.subject_field}_id")
-            scope |= Q(content_type=review.content_type(), object_id__in=led)
-        return GroupOpinion.objects.filter(scope)
-
-    registry.register(GroupOpinion, visible=visible_opinions, can_change=never)
-
-    def visible_sessions(user):
-        """科技厅 sees every session record; an expert those of the reviews they were asked for."""
-        from django.db.models import Q
-
-        from .reviews import REVIEWS
-
-        if is_department(None, user):
-            return ReviewSession.objects.all()
-        if not has_role(user, Role.EXPERT):
-            return ReviewSession.objects.none()
-        scope = Q(pk__in=[])
-        for review in REVIEWS.values():
-            mine = review.assignment_model.objects.filter(
-                expert=user, state__in=("invited", "accepted", "submitted")
-            ).values(f"{review.subject_field}_id")
-            scope |= Q(content_type=review.content_type(), object_id__in=mine)
-        return ReviewSession.objects.filter(scope)
-
+    registry.register(GroupOpinion, visible=on_reviews_of(GroupOpinion, leading=True), can_change=never)
     registry.register(
-        ReviewSession, visible=visible_sessions, can_change=lambda user, obj: is_department(obj, user)
+        ReviewSession,
+        visible=on_reviews_of(ReviewSession),
+        can_change=lambda user, obj: is_department(obj, user),
     )

@@ -145,9 +145,29 @@ class ChooseExpertsForm(TransitionCommentForm):
         )
         field.choices = [(c.user.pk, expert_label(c.user)) for c in candidates]
         field.widget = ExpertChoiceWidget(conflicts=conflicts, choices=field.choices)
+        self._show_when()
         field.help_text = _(
             "Only for a choice by hand. Experts from a party to the matter, or who declared that they avoid one, cannot be chosen."
         )
+
+    RANDOM_FIELDS = (
+        "count",
+        "reserves",
+        "fields_wanted",
+        "exclude_organizations",
+        "other_regions",
+        "not_used_years",
+    )
+    MANUAL_FIELDS = ("experts", "reason")
+
+    def _show_when(self):
+        """Each field shows with its method (static/js/sctic.js); without JavaScript all show."""
+        for names, method in (
+            (self.RANDOM_FIELDS, Draw.Method.RANDOM),
+            (self.MANUAL_FIELDS, Draw.Method.MANUAL),
+        ):
+            for name in names:
+                self.fields[name].widget.attrs["data-shown-when"] = f"method={method}"
 
     def clean_exclude_organizations(self):
         lines = [
@@ -242,6 +262,10 @@ class GroupOpinionForm(forms.Form):
                         label=f"{label} · {part_label}",
                         initial=saved.get(part, ""),
                         max_length=5000,
+                        # Art. 23: the problems are what a failing center must answer; an area
+                        # may have none.
+                        required=part != "problems",
+                        help_text=_("Leave empty if the group found none.") if part == "problems" else "",
                         widget=forms.Textarea(attrs={"rows": 2}),
                     )
         else:

@@ -377,10 +377,11 @@ class GroupOpinion(FSMModelMixin, models.Model):
 
         review = review_of(self.subject)
         if review.areas:
+            # An area may have no problem; its strengths and suggestions are always written.
             return all(
                 (self.areas.get(area) or {}).get(part, "").strip()
                 for area, _label in review.areas
-                for part in ("strengths", "problems", "suggestions")
+                for part in ("strengths", "suggestions")
             )
         return bool(self.conclusion and self.reasons.strip())
 

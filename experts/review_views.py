@@ -3,6 +3,7 @@ assignment transitions (accept, decline, withdraw), adding experts while the rev
 the 组长, and the group opinion. ``review_context`` gives the subject's page what it shows."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -160,7 +161,11 @@ def review_context(user, subject) -> dict:
             sum(a.counts for a in assignments),
             sum(a.state == AssignmentState.SUBMITTED for a in assignments),
         ),
-        "draws": list(Draw.objects.filter(content_type=review.content_type(), object_id=subject.pk))
+        "draws": list(
+            Draw.objects.filter(content_type=review.content_type(), object_id=subject.pk).select_related(
+                "run_by"
+            )
+        )
         if department
         else [],
         "review_open": subject.state == "under_review",
@@ -173,6 +178,9 @@ def review_context(user, subject) -> dict:
         for a in assignments:
             a.actions = workflow.get_actions(a, user)
         names = {a.expert_id: a.expert for a in assignments}
+        unasked = {pk for draw in context["draws"] for pk in draw.reserves if pk not in names}
+        if unasked:  # reserves not invited yet, in one query
+            names.update({u.pk: u for u in get_user_model().objects.filter(pk__in=unasked)})
         for draw in context["draws"]:
             draw.drawn_experts = [names.get(pk) for pk in draw.drawn]
             draw.reserve_experts = [names.get(pk, pk) for pk in draw.reserves]

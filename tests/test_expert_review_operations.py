@@ -459,3 +459,151 @@ def test_art10_3_the_add_experts_page_keeps_what_was_typed(recommended, kjt, exp
     page = response.content.decode()
     assert "保留&lt;我&gt;的文字" in page
     assert ExpertReview.objects.filter(application=recommended).count() == 2
+
+
+# --- the group opinion in the decisions (Art. 10.3, 23) ------------------------------------------
+
+
+def lead_and_approve(subject, kjt, **data):
+    """The first submitted expert leads; the group opinion is written, submitted and approved."""
+    review = services.review_of(subject)
+    leader = review.assignments(subject).filter(state="submitted").first()
+    services.name_leader(leader, actor=kjt)
+    opinion = services.opinion_save(services.group_opinion(subject), actor=leader.expert, **data)
+    perform(opinion, "submit", actor=leader.expert)
+    perform(reload(opinion), "approve", actor=kjt)
+    return reload(opinion)
+
+
+def test_art10_3_the_rejection_notice_quotes_the_group_opinion(recommended, kjt, experts):
+    from notices.models import Kind, Notice
+
+    perform(recommended, "start_review", actor=kjt, experts=experts[:2], reason="指定")
+    for review in ExpertReview.objects.filter(application=recommended):
+        opine(review, score=40)
+    lead_and_approve(recommended, kjt, conclusion="oppose", reasons="与现有平台方向重复，协同机制不具体。")
+    perform(recommended, "reject", actor=kjt, comment="暂不批准建设。")
+    body = Notice.objects.get(kind=Kind.REJECTION).body
+    quoted = services.group_opinion_text(recommended)
+    assert quoted.endswith("。与现有平台方向重复，协同机制不具体。")
+    assert f"专家组意见：{quoted}" in body
+    for expert in experts[:2]:
+        assert expert.full_name not in body
+
+
+def test_art10_3_without_a_group_leader_the_rejection_notice_has_no_group_opinion(recommended, kjt, experts):
+    from notices.models import Kind, Notice
+
+    perform(recommended, "start_review", actor=kjt, experts=experts[:2], reason="指定")
+    for review in ExpertReview.objects.filter(application=recommended):
+        opine(review, score=40)
+    perform(recommended, "reject", actor=kjt, comment="暂不批准建设。")
+    assert "专家组意见" not in Notice.objects.get(kind=Kind.REJECTION).body
+
+
+def test_art23_the_rectification_notice_and_plan_answer_the_groups_problems(
+    evaluation_under_review, kjt, experts, unit_a, client
+):
+    from evaluations.forms import RectificationForm
+    from evaluations.models import AREAS, Grade
+    from notices.models import Kind, Notice
+    from tests.test_art22_evaluation import SCORE_FOR, grade, submit_scores
+
+    evaluation = evaluation_under_review
+    for expert in experts:
+        submit_scores(evaluation, expert, SCORE_FOR[Grade.FAIL])
+    areas = {area: {"strengths": "有", "problems": "", "suggestions": "改"} for area, _label in AREAS}
+    areas["incubation"]["problems"] = "孵化企业数量不足<b>"
+    areas["governance"]["problems"] = "理事会未按章程召开"
+    lead_and_approve(evaluation, kjt, areas=areas)
+    grade(evaluation, Grade.FAIL, actor=kjt)
+    evaluation.refresh_from_db()
+    assert evaluation.state == "rectifying"
+    body = Notice.objects.get(kind=Kind.RECTIFICATION).body
+    assert "孵化企业数量不足<b>" in body and "理事会未按章程召开" in body
+    form = RectificationForm(instance=evaluation)
+    assert [f for f in form.fields if f.startswith("answer_")] == ["answer_incubation", "answer_governance"]
+    client.force_login(unit_a)
+    page = client.get(evaluation.get_absolute_url()).content.decode()
+    assert "孵化企业数量不足&lt;b&gt;" in page  # the group opinion, escaped, for the center
+    for expert in experts:
+        assert expert.full_name not in page
+    assert 'id="area-scores"' in page
+    response = client.post(
+        f"{evaluation.get_absolute_url()}rectification/",
+        {
+            "rectification_plan": "整改方案",
+            "answer_incubation": "新增孵化企业3家",
+            "answer_governance": "已召开理事会",
+        },
+    )
+    assert response.status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.rectification_answers == {"incubation": "新增孵化企业3家", "governance": "已召开理事会"}
+
+
+def test_art21_an_expert_reads_the_scores_they_submitted(evaluation_under_review, experts, client):
+    from tests.test_art22_evaluation import submit_scores
+
+    submit_scores(evaluation_under_review, experts[0], 77, comment="自评材料<i>翔实</i>")
+    client.force_login(experts[0])
+    page = client.get(evaluation_under_review.get_absolute_url()).content.decode()
+    assert 'id="own-scores"' in page and "自评材料&lt;i&gt;翔实&lt;/i&gt;" in page
+    client.force_login(experts[1])
+    assert 'id="own-scores"' not in client.get(evaluation_under_review.get_absolute_url()).content.decode()
+
+
+def test_art10_3_group_opinion_pages_access(recommended, kjt, experts, unit_a, client):
+    perform(recommended, "start_review", actor=kjt, experts=experts[:2], reason="指定")
+    leader, other = ExpertReview.objects.filter(application=recommended).order_by("pk")
+    perform(leader, "accept", actor=leader.expert)
+    services.name_leader(reload(leader), actor=kjt)
+    opinion = GroupOpinion.objects.get()
+    url = f"/experts/opinions/{opinion.pk}/"
+    client.force_login(leader.expert)
+    assert client.get(url).status_code == 302  # not every expert is in yet: back with a message
+    opine(reload(leader))
+    opine(other)
+    for user, status in ((other.expert, 404), (unit_a, 404), (leader.expert, 200), (kjt, 200)):
+        client.force_login(user)
+        assert client.get(url).status_code == status, user
+    client.force_login(leader.expert)
+    response = client.post(url, {"conclusion": "support"})  # reasons missing
+    assert response.status_code == 400
+    assert reload(opinion).reasons == ""
+    response = client.post(url, {"conclusion": "support", "reasons": "同意\x00建设"})
+    assert response.status_code in (302, 400)
+    client.force_login(other.expert)
+    assert client.get(f"{url}transitions/submit/").status_code == 404
+
+
+def test_art10_3_the_application_page_keeps_its_queries_as_experts_grow(recommended, kjt, pool, client):
+    """科技厅's page of an application under review: the same number of queries with 2 or 6 experts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    perform(recommended, "start_review", actor=kjt, experts=pool[:2], reason="指定")
+    client.force_login(kjt)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(recommended.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    few = count()
+    services.choose(recommended, actor=kjt, experts=pool[2:], reason="补充", minimum=1)
+    perform(ExpertReview.objects.get(application=recommended, expert=pool[2]), "accept", actor=pool[2])
+    assert count() == few
+
+
+def test_art10_3_review_urls_with_huge_or_malformed_parameters_give_404(kjt, client):
+    client.force_login(kjt)
+    for url in (
+        "/experts/consultation/99999999999999999999999/add/",
+        "/experts/evaluation/assignments/99999999999999999999/transitions/withdraw/",
+        "/experts/opinions/99999999999999999999/",
+        "/experts/nope/1/add/",
+        "/experts/consultation/assignments/1/transitions/%00/",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post("/experts/consultation/assignments/99999999999999999999/leader/").status_code == 404

@@ -23,3 +23,17 @@ window.addEventListener("pageshow", function () {
     form.querySelectorAll("button.disabled").forEach(function (b) { b.classList.remove("disabled"); b.removeAttribute("aria-disabled"); });
   });
 });
+// Fields that only matter for one choice of a radio group (data-shown-when="method=manual") are
+// hidden while another choice is ticked; without JavaScript every field shows.
+function syncShownWhen() {
+  document.querySelectorAll("[data-shown-when]").forEach(function (el) {
+    var parts = el.dataset.shownWhen.split("=");
+    var form = el.form || el.closest("form");
+    if (!form) return;
+    var checked = form.querySelector('input[name="' + parts[0] + '"]:checked');
+    var wrapper = el.closest("fieldset.mb-3, div.mb-3, div.form-check") || el;
+    wrapper.hidden = !!checked && checked.value !== parts[1];
+  });
+}
+document.addEventListener("change", syncShownWhen);
+syncShownWhen();
