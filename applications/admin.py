@@ -13,7 +13,16 @@ class CoBuilderInline(admin.TabularInline):
 class ExpertReviewInline(admin.TabularInline):
     model = ExpertReview
     extra = 0
-    fields = ["expert", "no_conflict_declared", "score", "verdict", "submitted_at"]
+    fields = [
+        "expert",
+        "state",
+        "due_on",
+        "is_group_leader",
+        "no_conflict_declared",
+        "score",
+        "verdict",
+        "submitted_at",
+    ]
     readonly_fields = fields
     can_delete = False
 
@@ -49,8 +58,18 @@ class RecommendationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExpertReview)
-class ExpertReviewAdmin(admin.ModelAdmin):
-    list_display = ["application", "expert", "score", "verdict", "submitted_at"]
-    list_filter = ["verdict"]
+class ExpertReviewAdmin(WorkflowAdmin):
+    """Art. 10.3: the state is read-only; accept and withdraw (with a reason) are actions."""
+
+    list_display = ["application", "expert", "state", "due_on", "score", "verdict", "submitted_at"]
+    list_filter = ["state", "verdict"]
     list_select_related = ["application", "expert"]
-    readonly_fields = ["application", "expert", "assigned_by", "assigned_at"]
+    readonly_fields = [
+        "application",
+        "expert",
+        "assigned_by",
+        "assigned_at",
+        "draw",
+        "responded_at",
+        "withdrawn_at",
+    ]

@@ -44,7 +44,7 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
 class EvaluationExpertInline(admin.TabularInline):
     model = EvaluationExpert
     extra = 0
-    fields = ["expert", "no_conflict_declared", "submitted_at"]
+    fields = ["expert", "state", "due_on", "is_group_leader", "no_conflict_declared", "submitted_at"]
     readonly_fields = fields
     can_delete = False
 
@@ -81,3 +81,26 @@ class IntegrityFindingAdmin(admin.ModelAdmin):
 class PostSubsidyAdmin(admin.ModelAdmin):
     list_display = ["evaluation", "amount", "status"]
     list_filter = ["status"]
+
+
+@admin.register(EvaluationExpert)
+class EvaluationExpertAdmin(WorkflowAdmin):
+    """Art. 21: an evaluation expert can be withdrawn here too (with a reason), never deleted."""
+
+    list_display = ["evaluation", "expert", "state", "due_on", "submitted_at"]
+    list_filter = ["state"]
+    list_select_related = ["evaluation__center", "evaluation__round", "expert"]
+    readonly_fields = [
+        "evaluation",
+        "expert",
+        "assigned_by",
+        "assigned_at",
+        "draw",
+        "no_conflict_declared",
+        "submitted_at",
+        "responded_at",
+        "withdrawn_at",
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

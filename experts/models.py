@@ -207,6 +207,7 @@ class Assignment(FSMModelMixin, models.Model):
             "style": "success",
             "article": _("Art. 10.3, 21"),
             "form": "experts.forms.AcceptForm",
+            "needs_data": True,  # the expert's own declaration: not an admin action
         },
     )
     def accept(self):
@@ -259,7 +260,7 @@ class Assignment(FSMModelMixin, models.Model):
         target=AssignmentState.SUBMITTED,
         permission=access.is_the_expert,
         conditions=[review_open, work_complete],
-        custom={"label": _("Submit"), "hidden": True},
+        custom={"label": _("Submit"), "hidden": True, "needs_data": True},
     )
     def submit(self):
         """The expert's opinion or scores are in (stored by the review's own service)."""

@@ -20,6 +20,8 @@ fails there. Those examples are keyed by the source of EvaluationLifecycle: afte
 record them again (README, testing).
 """
 
+import contextlib
+import unittest
 from datetime import date, timedelta
 
 import pytest
@@ -399,9 +401,11 @@ def test_art5_the_kept_examples_still_replay_for_this_state_machine(db, machine_
     rectifying) are keyed by the machine's source: after a change to EvaluationLifecycle they
     would silently stop being replayed. Replay only them, and check there were some."""
     counting = CountingDatabase(settings.default.database)
-    run_state_machine_as_test(
-        EvaluationLifecycle, settings=machine_settings(database=counting, phases=[Phase.reuse])
-    )
+    # With no kept example Hypothesis "runs no test case" and skips: that is the failure here.
+    with contextlib.suppress(unittest.SkipTest):
+        run_state_machine_as_test(
+            EvaluationLifecycle, settings=machine_settings(database=counting, phases=[Phase.reuse])
+        )
     assert counting.fetched > 0, (
         "no kept example matches EvaluationLifecycle: record them again (README, testing)"
     )

@@ -376,6 +376,9 @@ def test_art10_3_the_group_opinion_is_shown_to_the_unit_only_after_the_decision_
     assert "专家组认为技术路线清晰" not in page
     perform(reload(opinion), "approve", actor=kjt)
     assert reload(opinion).approved_by == kjt
+    # Approved, but the application is not decided yet: still not for the unit.
+    page = client.get(recommended.get_absolute_url()).content.decode()
+    assert "专家组认为技术路线清晰" not in page
     perform(recommended, "approve", actor=kjt)
     page = client.get(recommended.get_absolute_url()).content.decode()
     assert "专家组认为技术路线清晰" in page
