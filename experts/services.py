@@ -18,6 +18,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.roles import Role
 from accounts.selectors import role_members
+from centers.models import add_years
 from notifications.models import Category
 from notifications.services import Text, notify
 from sctic import workflow
@@ -52,7 +53,6 @@ def register_review(review: Review) -> Review:
     from .reviews import register
 
     register(review)
-    workflow.on(review.assignment_model, "accept")(_accepted)
     workflow.on(review.assignment_model, "decline")(_declined)
     workflow.on(review.assignment_model, "withdraw")(_withdrawn)
     return review
@@ -114,7 +114,7 @@ def eligible(review: Review, subject, criteria: dict) -> list:
     region = review.lead_unit(subject).region if criteria.get("other_regions") else None
     years = int(criteria.get("not_used_years") or 0)
     today = timezone.localdate()
-    recent = used_since(review, subject, today.replace(year=today.year - years)) if years else set()
+    recent = used_since(review, subject, add_years(today, -years)) if years else set()
     already = set(review.assignments(subject).values_list("expert_id", flat=True))
     result = []
     for candidate in review.candidates(subject):
@@ -279,10 +279,6 @@ def next_reserve(review, subject, draw: Draw | None):
 
 
 # Side effects of the assignment transitions (inside workflow.perform's transaction) ----------
-
-
-def _accepted(assignment, *, actor, **_ignored):
-    """Nothing to send: the expert's answer shows on the review (科技厅 sees every state)."""
 
 
 def _declined(assignment, *, actor, comment, **_ignored):

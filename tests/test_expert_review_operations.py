@@ -610,3 +610,14 @@ def test_art10_3_review_urls_with_huge_or_malformed_parameters_give_404(kjt, cli
     ):
         assert client.get(url).status_code == 404, url
     assert client.post("/experts/consultation/assignments/99999999999999999999/leader/").status_code == 404
+
+
+def test_art10_3_not_used_in_the_last_years_on_29_february(recommended, kjt, pool, monkeypatch):
+    """A draw on 29 February looks back to 28 February of an earlier year, never a 500."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda value=None, tz=None: date(2028, 2, 29))
+    review = services.review_of(recommended)
+    assert len(services.eligible(review, recommended, {"not_used_years": 1})) == len(pool) + 3
