@@ -1,6 +1,11 @@
 from django import forms
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from notifications.services import language_of
 
 from .credit_code import normalize
 
@@ -14,6 +19,20 @@ class LoginForm(AuthenticationForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form (one e-mail per active user with that address, the same answer for any
+    address), with the e-mail in the recipient's language and the link on ``SITE_URL``."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        context = {
+            **context,
+            "site_url": settings.SITE_URL.rstrip("/"),
+            "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        }
+        with translation.override(language_of(context["user"])):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class CreditCodeField(forms.CharField):

@@ -10,7 +10,7 @@ from functools import partial
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attachments.services import attachment_add
-from sctic.demo import credit_code, demo_get_or_create, minimal_pdf
+from sctic.demo import credit_code, demo_get_or_create, demo_unregistered, minimal_pdf
 from sctic.workflow import perform
 
 from .models import BoardMember, Center, CenterCoBuilder, ChangeRequest, CommitteeMember, WorkPlan
@@ -96,13 +96,14 @@ def seed(*, users, orgs, centers, center_users) -> None:
         demo_get_or_create(
             f"change:{target}",
             partial(_change, center, kind, proposal, reason, target, center_users[name], users, orgs),
-            adopt=partial(_legacy_change, center, kind, proposal),
+            adopt=partial(_legacy_change, center, kind),
         )
 
 
-def _legacy_change(center, kind, proposal):
-    """The request a seed made before the demo registry existed."""
-    return ChangeRequest.objects.filter(center=center, kind=kind, proposed_value=proposal).first()
+def _legacy_change(center, kind):
+    """The request a seed made before the demo registry existed: the center's oldest of that kind
+    not registered yet (its proposal may have been edited since)."""
+    return demo_unregistered(ChangeRequest.objects.filter(center=center, kind=kind)).first()
 
 
 def _change(center, kind, proposal, reason, target, actor, users, orgs):

@@ -37,6 +37,23 @@ def demo_get_or_create(key: str, create: Callable, *, adopt: Callable | None = N
     return obj, created
 
 
+def demo_unregistered(queryset):
+    """``queryset`` narrowed to what a seed may have made before the registry existed, oldest
+    first: objects older than its first entry and not registered (under another key) since.
+    For an ``adopt`` that cannot go by a credit code or a username; in a registered database it
+    finds nothing, and a registered object that was deleted is made again."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from sctic.models import DemoObject
+
+    first = DemoObject.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    if first is not None:
+        queryset = queryset.filter(created_at__lt=first)
+    model = ContentType.objects.get_for_model(queryset.model)
+    registered = DemoObject.objects.filter(content_type=model).values("object_id")
+    return queryset.exclude(pk__in=registered).order_by("pk")
+
+
 def credit_code(kind: str, division: str, serial: int) -> str:
     """A valid unified social credit code: ``kind`` is "91" (enterprise), "12" (public institution)
     or "11" (government body); ``division`` a six-digit GB/T 2260 code."""

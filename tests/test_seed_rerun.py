@@ -22,6 +22,7 @@ from attachments.services import attachment_add
 from centers.models import Center, CenterHistory, ChangeRequest
 from reports.models import AnnualReport
 from sctic.demo import minimal_pdf
+from sctic.models import DemoObject
 from sctic.workflow import perform
 from tests.test_seed_demo import assert_short_with_logins_at_the_end, row_counts, seed
 from tests.test_settings import BASE_DIR, _pytest_env_names
@@ -103,6 +104,60 @@ def test_seed_again_after_users_worked_on_the_demo_objects_changes_nothing(setti
     assert "nothing added" in output
     # The login table names the organizations as they are now.
     assert re.search(rf"^  unit_c +applicant +{LEAD_UNIT_NEW_NAME}$", output, re.MULTILINE)
+
+
+def rename_every_demo_object():
+    """What users may do to names: every center, organization and application renamed."""
+    for center in Center.objects.all():
+        center.name = center.name.replace("技术创新中心", "创新中心（更名）")
+        center.save(update_fields=["name"])
+    for org in Organization.objects.all():
+        org.name = f"{org.name}（更名）"
+        org.save(update_fields=["name"])
+    for app in IntentApplication.objects.all():
+        app.proposed_name = app.proposed_name.replace("技术创新中心", "创新中心（更名）")
+        app.save(update_fields=["proposed_name"])
+
+
+def rename_the_applications():
+    """The approved one too, whose center keeps its name."""
+    for app in IntentApplication.objects.all():
+        app.proposed_name = app.proposed_name.replace("技术创新中心", "创新中心（更名）")
+        app.save(update_fields=["proposed_name"])
+
+
+def edit_the_draft_change_request():
+    change = ChangeRequest.objects.get(state="draft")
+    change.proposed_value = "绵阳市涪城区科创园区创新路10号"
+    change.save(update_fields=["proposed_value"])
+
+
+@pytest.mark.parametrize(
+    "users_did", [rename_every_demo_object, rename_the_applications, edit_the_draft_change_request]
+)
+@pytest.mark.django_db
+def test_seed_again_on_a_database_seeded_before_the_registry_adopts_everything_whatever_users_did(
+    settings, users_did
+):
+    """A database seeded before ``DemoObject`` existed has no demo keys: the seed adopts its
+    objects by credit code, username, or who created them and when, never by a name or text
+    users may have changed since. It adds nothing (a renamed approved application used to be
+    seeded again, and approving it failed on its center's name)."""
+    settings.DEBUG = True
+    seed()
+    seeded = dict(DemoObject.objects.values_list("key", "object_id"))
+    users_did()
+    DemoObject.objects.all().delete()  # as before the registry
+    before = row_counts()
+
+    output = seed()
+
+    after = row_counts()
+    assert after.pop("sctic.DemoObject") == len(seeded)
+    before.pop("sctic.DemoObject")
+    assert after == before
+    assert dict(DemoObject.objects.values_list("key", "object_id")) == seeded
+    assert f"registered the {len(seeded)} objects of an earlier seed; nothing added" in output
 
 
 # --- `make run PORT=8101` and what it prints -------------------------------------------------------

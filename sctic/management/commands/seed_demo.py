@@ -33,7 +33,7 @@ from notices.models import Kind, Notice
 from notices.services import notice_draft
 from reports import demo as reports_demo
 from sctic.choices import TechnologyField
-from sctic.demo import advance, complete_sections, credit_code, demo_get_or_create
+from sctic.demo import advance, complete_sections, credit_code, demo_get_or_create, demo_unregistered
 from sctic.models import DemoObject
 from sctic.workflow import perform
 
@@ -295,11 +295,18 @@ class Command(BaseCommand):
         app, _ = demo_get_or_create(
             f"application:{target}",
             lambda: self._new_application(name, unit, supervisor, field, target, engineering),
-            adopt=lambda: IntentApplication.objects.filter(
-                proposed_name=name, lead_unit=self.orgs[unit]
-            ).first(),
+            adopt=lambda: self._legacy_application(unit),
         )
         return app
+
+    def _legacy_application(self, unit):
+        """The application a seed made before the registry existed. Users may have renamed it,
+        edited it and walked it on since, so not its name or state but who created it for which
+        lead unit, and when: seeds made each unit's applications in the order of APPLICATIONS, and
+        the earlier ones are registered by now."""
+        return demo_unregistered(
+            IntentApplication.objects.filter(created_by=self.users[unit], lead_unit=self.orgs[unit])
+        ).first()
 
     def _new_application(self, name, unit, supervisor, field, target, engineering):
         applicant = self.users[unit]
