@@ -291,6 +291,7 @@ REVIEW = register_review(
         ),
         article=_("Art. 21"),
         areas=tuple(AREAS),
+        subject_related=("evaluation__center", "evaluation__round"),
     )
 )
 

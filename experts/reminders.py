@@ -20,8 +20,6 @@ from .reviews import REVIEWS
 
 STEPS = (3, 0)
 UNDER_REVIEW = "under_review"  # IntentApplication.State and Evaluation.State alike
-# What a subject's name is made of (its ``__str__``), read with the assignment.
-SUBJECT_RELATED = {"evaluation": ("evaluation__center", "evaluation__round")}
 
 SUBJECT_DUE = _("Expert review due %(due)s: %(subject)s")
 SUBJECT_DUE_TODAY = _("Expert review due today: %(subject)s")
@@ -50,7 +48,7 @@ def open_assignments(review, today: date):
             due_on__lte=today + timedelta(days=max(STEPS)),
             **{f"{field}__state": UNDER_REVIEW},
         )
-        .select_related(field, *SUBJECT_RELATED.get(review.key, ()), "expert")
+        .select_related(field, *review.subject_related, "expert")
         .order_by("due_on", "pk")
     )
 

@@ -35,6 +35,11 @@ class Review:
     decided: Callable[[Model], bool]  # the decision is taken: the unit may read the group opinion
     article: str
     areas: tuple = field(default=())  # Art. 21 areas of a group opinion; () for a conclusion
+    subject_related: tuple = field(default=())  # what the subject's name is made of, for select_related
+
+    def with_subject(self, queryset) -> QuerySet:
+        """Assignments with their subject and what its name needs, in the same query."""
+        return queryset.select_related(self.subject_field, *self.subject_related)
 
     def content_type(self) -> ContentType:
         return ContentType.objects.get_for_model(self.subject_model)

@@ -6,7 +6,6 @@ expert's own profile. Assignments of both reviews count: consultation (Art. 10.3
 import secrets
 from datetime import datetime
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
@@ -17,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, has_role
@@ -26,13 +26,17 @@ from .access import is_department_user
 from .filters import ExpertPoolFilter
 from .models import OPEN_STATES, AssignmentState, ExpertProfile
 from .pool_forms import ExpertUserForm, OwnProfileForm, PoolProfileForm
-
-# The two kinds of assignment: (model label, what the history calls its subject).
-ASSIGNMENT_MODELS = ("applications.ExpertReview", "evaluations.EvaluationExpert")
+from .reviews import REVIEWS
 
 
 def _assignment_models():
-    return [apps.get_model(label) for label in ASSIGNMENT_MODELS]
+    return [review.assignment_model for review in REVIEWS.values()]
+
+
+KIND_LABELS = {
+    "consultation": gettext_lazy("Consultation (Art. 10.3)"),
+    "evaluation": gettext_lazy("Evaluation (Art. 21)"),
+}
 
 
 def _year_start():
@@ -75,17 +79,11 @@ def pool_queryset():
 
 def history(user) -> list:
     """Every assignment of the expert, of both kinds, newest first (one query per kind)."""
-    ExpertReview, EvaluationExpert = _assignment_models()
-    rows = [
-        *ExpertReview.objects.filter(expert=user).select_related("application"),
-        *EvaluationExpert.objects.filter(expert=user).select_related(
-            "evaluation__center", "evaluation__round"
-        ),
-    ]
-    for row in rows:
-        row.kind_label = (
-            _("Consultation (Art. 10.3)") if row.subject_field == "application" else _("Evaluation (Art. 21)")
-        )
+    rows = []
+    for review in REVIEWS.values():
+        for row in review.with_subject(review.assignment_model.objects.filter(expert=user)):
+            row.kind_label = KIND_LABELS[review.key]
+            rows.append(row)
     return sorted(rows, key=lambda row: (row.assigned_at, row.pk), reverse=True)
 
 

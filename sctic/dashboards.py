@@ -124,10 +124,6 @@ def applicant_dashboard(user) -> dict:
 
 
 RECENT_ASSIGNMENT_DAYS = 180
-# What each kind of review shows of its subject (its name), read with the assignment.
-ASSIGNMENT_SUBJECT_RELATED = {
-    "evaluation": ("evaluation__center", "evaluation__round"),
-}
 
 
 def expert_assignments(user, *, limit=50) -> list:
@@ -142,7 +138,7 @@ def expert_assignments(user, *, limit=50) -> list:
         for assignment in (
             review.assignment_model.objects.filter(expert=user)
             .filter(is_open | Q(assigned_at__gte=since))
-            .select_related(field, *ASSIGNMENT_SUBJECT_RELATED.get(review.key, ()))
+            .select_related(field, *review.subject_related)
         ):
             assignment.review, assignment.kind = review, review.subject_model._meta.verbose_name
             assignment.is_open = assignment.state in OPEN_STATES and assignment.review_is_open()
