@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import ExpertProfile
+from .pool_forms import PROFILE_FIELDS
 
 
 @admin.register(ExpertProfile)
@@ -11,14 +12,4 @@ class ExpertProfileAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     autocomplete_fields = ["user", "avoid_organizations"]
     readonly_fields = ["updated_at"]
-    fields = [
-        "user",
-        "field",
-        "secondary_fields",
-        "specialty",
-        "professional_title",
-        "avoid_organizations",
-        "avoid_names",
-        "active",
-        "updated_at",
-    ]
+    fields = ["user", *PROFILE_FIELDS, "active", "updated_at"]

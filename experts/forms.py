@@ -108,19 +108,16 @@ class ChooseExpertsForm(TransitionCommentForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     due_on = forms.DateField(label=_("Deadline for the experts"), widget=DATE, required=False)
-    field_order = [
-        "method",
+    RANDOM_FIELDS = (
         "count",
         "reserves",
         "fields_wanted",
         "exclude_organizations",
         "other_regions",
         "not_used_years",
-        "experts",
-        "reason",
-        "due_on",
-        "comment",
-    ]
+    )
+    MANUAL_FIELDS = ("experts", "reason")
+    field_order = ["method", *RANDOM_FIELDS, *MANUAL_FIELDS, "due_on", "comment"]
 
     def __init__(self, *args, obj=None, adding=False, **kwargs):
         super().__init__(*args, obj=obj, **kwargs)
@@ -149,16 +146,6 @@ class ChooseExpertsForm(TransitionCommentForm):
         field.help_text = _(
             "Only for a choice by hand. Experts from a party to the matter, or who declared that they avoid one, cannot be chosen."
         )
-
-    RANDOM_FIELDS = (
-        "count",
-        "reserves",
-        "fields_wanted",
-        "exclude_organizations",
-        "other_regions",
-        "not_used_years",
-    )
-    MANUAL_FIELDS = ("experts", "reason")
 
     def _show_when(self):
         """Each field shows with its method (static/js/sctic.js); without JavaScript all show."""
