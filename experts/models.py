@@ -269,6 +269,11 @@ class Assignment(FSMModelMixin, models.Model):
 # The group opinion (专家组意见) ------------------------------------------------------------------
 
 
+@condition(_("Write the group opinion first."))
+def opinion_written(opinion) -> bool:
+    return opinion.is_written()
+
+
 class GroupOpinion(FSMModelMixin, models.Model):
     """The 专家组's opinion on one subject, drafted by its 组长 once every counted expert is in,
     edited if need be and approved by 科技厅. After the decision the unit and its supervisor read
@@ -342,7 +347,7 @@ class GroupOpinion(FSMModelMixin, models.Model):
         source=State.DRAFT,
         target=State.SUBMITTED,
         permission=access.is_group_leader_of_opinion,
-        conditions=[condition(_("Write the group opinion first."))(lambda o: o.is_written())],
+        conditions=[opinion_written],
         custom={"label": _("Submit the group opinion"), "style": "primary", "article": _("Art. 10.3, 21")},
     )
     def submit(self):
@@ -353,7 +358,7 @@ class GroupOpinion(FSMModelMixin, models.Model):
         source=[State.DRAFT, State.SUBMITTED],
         target=State.APPROVED,
         permission=access.is_department,
-        conditions=[condition(_("Write the group opinion first."))(lambda o: o.is_written())],
+        conditions=[opinion_written],
         custom={"label": _("Approve the group opinion"), "style": "success", "article": _("Art. 10.3, 21")},
     )
     def approve(self):
